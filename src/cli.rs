@@ -1,0 +1,185 @@
+//! Command-line arguments (clap derive types only), turned once into a
+//! plain `Command` for the library.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::brief::Section;
+use crate::index::IndexConfig;
+use crate::output::Format;
+use crate::search::SearchRequest;
+use crate::{Command, ParseConfig, QueryConfig, ShowConfig};
+
+const DEFAULT_INDEX: &str = "index";
+const DEFAULT_CORPUS: &str = "corpus";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "briefs",
+    version,
+    about = "Search archives of news briefs: ranked, highlighted passages",
+    after_help = "Exit status: 0 results found or work done, 1 no results, 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Sub,
+}
+
+#[derive(Debug, Subcommand)]
+enum Sub {
+    /// Index folders of briefs (default corpus/) into an index (default index/)
+    Index {
+        /// Folders or files of briefs (.txt, .md, .json, .jsonl, .ndjson)
+        #[arg(value_name = "CORPUS")]
+        corpora: Vec<PathBuf>,
+        /// Index folder
+        #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
+        index: PathBuf,
+        /// Start over instead of updating incrementally
+        #[arg(long)]
+        rebuild: bool,
+        /// Indexing threads (default: the number of cores, at most 8)
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Memory budget of the index writer, in MB
+        #[arg(long, value_name = "MB", default_value_t = 256)]
+        memory: usize,
+    },
+    /// Search passages; QUERY uses tantivy's syntax ("phrase", -word, takeaways:word)
+    Query {
+        query: String,
+        /// Index folder
+        #[arg(long, value_name = "DIR")]
+        index: Option<PathBuf>,
+        /// Passages to show
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        limit: usize,
+        /// Passages to skip (for paging)
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        offset: usize,
+        /// Only these sections: title, summary, caption, takeaway, analysis, body (repeatable)
+        #[arg(long = "section", value_name = "S", value_parser = parse_section)]
+        sections: Vec<Section>,
+        /// Most passages one brief contributes (0 = no cap)
+        #[arg(long, value_name = "N", default_value_t = 3)]
+        per_brief: usize,
+        /// JSON Lines output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one brief as indexed
+    Show {
+        brief_id: String,
+        /// Index folder
+        #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
+        index: PathBuf,
+        /// JSON output (the parse object)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the parser's view of a file
+    Parse {
+        file: PathBuf,
+        /// JSON Lines output, one brief a line
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_section(value: &str) -> Result<Section, String> {
+    Section::from_name(value).ok_or_else(|| {
+        let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
+        format!(
+            "unknown section `{value}`; valid sections are {}",
+            names.join(", ")
+        )
+    })
+}
+
+fn format(json: bool) -> Format {
+    if json {
+        Format::Json
+    } else {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Format::Text {
+            color: std::io::stdout().is_terminal() && !no_color,
+        }
+    }
+}
+
+impl Cli {
+    pub fn into_command(self) -> Command {
+        match self.command {
+            Sub::Index {
+                corpora,
+                index,
+                rebuild,
+                threads,
+                memory,
+            } => Command::Index(IndexConfig {
+                corpora: if corpora.is_empty() {
+                    vec![PathBuf::from(DEFAULT_CORPUS)]
+                } else {
+                    corpora
+                },
+                index_dir: index,
+                rebuild,
+                threads: threads.unwrap_or_else(default_threads),
+                memory_mb: memory,
+                progress: std::io::stderr().is_terminal(),
+            }),
+            Sub::Query {
+                query,
+                index,
+                limit,
+                offset,
+                sections,
+                per_brief,
+                json,
+            } => {
+                let auto_corpus = match &index {
+                    None if std::path::Path::new(DEFAULT_CORPUS).is_dir() => {
+                        Some(PathBuf::from(DEFAULT_CORPUS))
+                    }
+                    _ => None,
+                };
+                Command::Query(QueryConfig {
+                    request: SearchRequest {
+                        query,
+                        limit,
+                        offset,
+                        sections,
+                        per_brief,
+                    },
+                    index_dir: index.unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX)),
+                    format: format(json),
+                    auto_corpus,
+                    threads: default_threads(),
+                    progress: std::io::stderr().is_terminal(),
+                })
+            }
+            Sub::Show {
+                brief_id,
+                index,
+                json,
+            } => Command::Show(ShowConfig {
+                brief_id,
+                index_dir: index,
+                format: format(json),
+            }),
+            Sub::Parse { file, json } => Command::Parse(ParseConfig {
+                file,
+                format: format(json),
+            }),
+        }
+    }
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8)
+}

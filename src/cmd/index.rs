@@ -1,0 +1,89 @@
+//! `briefs index`: run the indexer and print its summary on stderr.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::index::{self, IndexConfig, IndexReport};
+use crate::store::display_dir;
+use crate::Outcome;
+
+/// Skipped files named in the summary, per reason.
+const NAMED_SKIPS: usize = 3;
+/// Warnings printed in full.
+const SHOWN_WARNINGS: usize = 10;
+
+pub fn execute(config: &IndexConfig, err: &mut dyn Write) -> Result<Outcome> {
+    let report = index::run(config)?;
+    print_summary(config, &report, err)?;
+    Ok(Outcome::Found)
+}
+
+pub fn print_summary(config: &IndexConfig, r: &IndexReport, err: &mut dyn Write) -> Result<()> {
+    let corpora: Vec<String> = config.corpora.iter().map(|c| display_dir(c)).collect();
+    let secs = r.elapsed.as_secs_f64();
+    let mb = r.bytes_read as f64 / 1e6;
+    writeln!(
+        err,
+        "indexed {} into {} in {secs:.2} s ({:.1} MB read, {:.1} MB/s)",
+        corpora.join(" "),
+        display_dir(&config.index_dir),
+        mb,
+        if secs > 0.0 { mb / secs } else { 0.0 }
+    )?;
+    writeln!(
+        err,
+        "  files:    {} seen, {} parsed",
+        r.files_seen, r.files_parsed
+    )?;
+    writeln!(
+        err,
+        "  briefs:   {} added, {} updated, {} unchanged, {} removed ({} in the index)",
+        r.added, r.updated, r.unchanged, r.removed, r.briefs_total
+    )?;
+    writeln!(
+        err,
+        "  passages: {} written ({} in the index)",
+        r.passages_written, r.passages_total
+    )?;
+    if !r.skipped.is_empty() {
+        let mut by_reason: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for skip in &r.skipped {
+            let reason = skip
+                .reason
+                .split(" (")
+                .next()
+                .unwrap_or(&skip.reason)
+                .to_string();
+            by_reason.entry(reason).or_default().push(&skip.what);
+        }
+        writeln!(err, "  skipped:  {}", r.skipped.len())?;
+        for (reason, whats) in by_reason {
+            let named: Vec<&str> = whats.iter().take(NAMED_SKIPS).copied().collect();
+            let more = whats.len().saturating_sub(NAMED_SKIPS);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            writeln!(
+                err,
+                "    {} {reason}: {}{more}",
+                whats.len(),
+                named.join(", ")
+            )?;
+        }
+    }
+    for warning in r.warnings.iter().take(SHOWN_WARNINGS) {
+        writeln!(err, "  warning: {warning}")?;
+    }
+    if r.warnings.len() > SHOWN_WARNINGS {
+        writeln!(
+            err,
+            "  ... and {} more warnings",
+            r.warnings.len() - SHOWN_WARNINGS
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! One file per subcommand, each a thin `execute`.
+
+pub mod index;
+pub mod parse;
+pub mod query;
+pub mod show;

@@ -1,0 +1,569 @@
+//! `briefs index`: walk corpora, parse changed files, write their passages,
+//! commit atomically, and keep the manifest that makes the next run
+//! incremental.
+//!
+//! The index mirrors the corpora named in a run: new files are added,
+//! changed files replaced, files no longer there removed. Each commit records
+//! (in tantivy's commit payload) the manifest that describes exactly what the
+//! commit holds, so a killed run leaves the previous commit intact and the
+//! next run picks up where the last commit stopped. All documents of a file
+//! are added between two commits, so no brief is ever half-indexed.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use tantivy::schema::TantivyDocument;
+use tantivy::{IndexWriter, Term};
+use walkdir::WalkDir;
+
+use crate::brief::{brief_key, fnv1a, Brief};
+use crate::parse::{self, Format, Skip};
+use crate::schema::{Fields, BRIEF_RECORD, SCHEMA_VERSION};
+use crate::store::{self, Payload, Store};
+
+/// What `briefs index` was asked to do.
+#[derive(Debug, Clone)]
+pub struct IndexConfig {
+    pub corpora: Vec<PathBuf>,
+    pub index_dir: PathBuf,
+    pub rebuild: bool,
+    pub threads: usize,
+    pub memory_mb: usize,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// What a run did, for the summary.
+#[derive(Debug, Default)]
+pub struct IndexReport {
+    pub files_seen: usize,
+    pub files_parsed: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub passages_written: usize,
+    pub passages_total: usize,
+    pub briefs_total: usize,
+    pub bytes_read: u64,
+    pub skipped: Vec<Skip>,
+    pub warnings: Vec<String>,
+    pub elapsed: Duration,
+    pub commits: usize,
+}
+
+/// One indexed file, as the manifest remembers it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct FileEntry {
+    size: u64,
+    mtime_ns: u128,
+    hash: u64,
+    briefs: Vec<String>,
+    passages: usize,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    files: BTreeMap<String, FileEntry>,
+}
+
+/// Commit after this many bytes of parsed input, so that a killed run on a
+/// large archive loses little work.
+const COMMIT_EVERY_BYTES: u64 = 64 << 20;
+
+/// A file the walk found.
+struct Found {
+    path: PathBuf,
+    display: String,
+    id_base: String,
+    format: Format,
+    size: u64,
+    mtime_ns: u128,
+}
+
+pub fn run(config: &IndexConfig) -> Result<IndexReport> {
+    let started = Instant::now();
+    let mut report = IndexReport::default();
+    let (store, mut manifest) = open_or_create(config)?;
+    let found = walk(config, &mut report)?;
+    report.files_seen = found.len() + report.skipped.len();
+
+    let mut writer: IndexWriter<TantivyDocument> = store
+        .index
+        .writer_with_num_threads(config.threads.max(1), config.memory_mb.max(20) << 20)
+        .map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => anyhow::anyhow!(
+                "the index at {} is being updated by another process: wait for it to finish, then run `briefs index` again",
+                store::display_dir(&config.index_dir)
+            ),
+            other => anyhow::anyhow!(
+                "failed to open the index at {} for writing: {}",
+                store::display_dir(&config.index_dir),
+                store::one_line(&other)
+            ),
+        })?;
+    let mut dirty = false;
+    if config.rebuild {
+        writer.delete_all_documents()?;
+        manifest.files.clear();
+        dirty = true;
+    }
+
+    let progress = Progress::new(config.progress, found.iter().map(|f| f.size).sum());
+    let mut seen: HashSet<String> = HashSet::with_capacity(found.len());
+    let mut ids_in_use: HashSet<String> = manifest
+        .files
+        .values()
+        .flat_map(|e| e.briefs.iter().cloned())
+        .collect();
+    let mut bytes_since_commit = 0u64;
+    for file in &found {
+        seen.insert(file.display.clone());
+        let old = manifest.files.get(&file.display).cloned();
+        if let Some(old) = &old {
+            if old.size == file.size && old.mtime_ns == file.mtime_ns {
+                report.unchanged += old.briefs.len();
+                progress.advance(file.size);
+                continue;
+            }
+        }
+        let bytes = match std::fs::read(&file.path) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                report.skipped.push(Skip {
+                    what: file.display.clone(),
+                    reason: format!("unreadable ({err})"),
+                });
+                progress.advance(file.size);
+                continue;
+            }
+        };
+        report.bytes_read += bytes.len() as u64;
+        let hash = fnv1a(&bytes);
+        if let Some(old) = &old {
+            if old.hash == hash {
+                report.unchanged += old.briefs.len();
+                let entry = FileEntry {
+                    size: file.size,
+                    mtime_ns: file.mtime_ns,
+                    ..old.clone()
+                };
+                manifest.files.insert(file.display.clone(), entry);
+                dirty = true;
+                progress.advance(file.size);
+                continue;
+            }
+        }
+        report.files_parsed += 1;
+        let mut parsed = parse::parse_bytes(&file.display, &file.id_base, file.format, &bytes);
+        report.warnings.append(&mut parsed.warnings);
+        report.skipped.append(&mut parsed.skipped);
+
+        let old_ids: HashSet<String> = old
+            .as_ref()
+            .map(|o| o.briefs.iter().cloned().collect())
+            .unwrap_or_default();
+        for id in &old_ids {
+            writer.delete_term(Term::from_field_u64(store.fields.brief_key, brief_key(id)));
+            ids_in_use.remove(id);
+        }
+        let mut entry = FileEntry {
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+            hash,
+            briefs: Vec::with_capacity(parsed.briefs.len()),
+            passages: 0,
+        };
+        for mut brief in parsed.briefs {
+            if !ids_in_use.insert(brief.id.clone()) {
+                let unique = unique_id(&brief.id, &ids_in_use);
+                report.warnings.push(format!(
+                    "{}: brief id `{}` is already used; indexed as `{unique}`",
+                    file.display, brief.id
+                ));
+                brief.id = unique;
+                ids_in_use.insert(brief.id.clone());
+            }
+            if old_ids.contains(&brief.id) {
+                report.updated += 1;
+            } else {
+                report.added += 1;
+            }
+            entry.passages += add_brief(&writer, &store.fields, &brief)?;
+            entry.briefs.push(brief.id);
+        }
+        report.removed += old_ids
+            .iter()
+            .filter(|id| !entry.briefs.contains(id))
+            .count();
+        report.passages_written += entry.passages;
+        manifest.files.insert(file.display.clone(), entry);
+        dirty = true;
+        progress.advance(file.size);
+
+        bytes_since_commit += file.size;
+        if bytes_since_commit >= COMMIT_EVERY_BYTES {
+            commit(&mut writer, &store, &manifest)?;
+            report.commits += 1;
+            bytes_since_commit = 0;
+        }
+    }
+
+    let gone: Vec<String> = manifest
+        .files
+        .keys()
+        .filter(|path| !seen.contains(*path))
+        .cloned()
+        .collect();
+    for path in gone {
+        if let Some(entry) = manifest.files.remove(&path) {
+            for id in &entry.briefs {
+                writer.delete_term(Term::from_field_u64(store.fields.brief_key, brief_key(id)));
+            }
+            report.removed += entry.briefs.len();
+            dirty = true;
+        }
+    }
+    progress.finish();
+
+    if dirty || store::read_payload(&store.index)?.is_none() {
+        commit(&mut writer, &store, &manifest)?;
+        report.commits += 1;
+    }
+    writer.wait_merging_threads().map_err(|e| {
+        anyhow::anyhow!("failed to finish merging segments: {}", store::one_line(&e))
+    })?;
+
+    report.briefs_total = manifest.files.values().map(|e| e.briefs.len()).sum();
+    report.passages_total = manifest.files.values().map(|e| e.passages).sum();
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Opens the index (creating it when missing, or starting over on
+/// `--rebuild` when the old one cannot be read) and loads its manifest.
+fn open_or_create(config: &IndexConfig) -> Result<(Store, Manifest)> {
+    let dir = &config.index_dir;
+    if !store::has_index(dir) {
+        return Ok((store::create(dir)?, Manifest::default()));
+    }
+    match store::open(dir) {
+        Ok(store) => {
+            let manifest = load_manifest(&store)?;
+            Ok((store, manifest))
+        }
+        Err(err) if config.rebuild => {
+            let _ = err;
+            store::wipe(dir)?;
+            Ok((store::create(dir)?, Manifest::default()))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+fn load_manifest(store: &Store) -> Result<Manifest> {
+    let Some(Payload {
+        manifest: Some(name),
+        ..
+    }) = store::read_payload(&store.index)?
+    else {
+        return Ok(Manifest::default());
+    };
+    let path = store.dir.join(&name);
+    let text = std::fs::read(&path).with_context(|| {
+        format!(
+            "the index at {} is damaged (its manifest {name} is unreadable): run `briefs index --rebuild`",
+            store::display_dir(&store.dir)
+        )
+    })?;
+    serde_json::from_slice(&text).with_context(|| {
+        format!(
+            "the index at {} is damaged (its manifest {name} is not valid): run `briefs index --rebuild`",
+            store::display_dir(&store.dir)
+        )
+    })
+}
+
+/// Writes the manifest, then commits with a payload naming it; old manifests
+/// are removed only after the commit succeeded.
+fn commit(
+    writer: &mut IndexWriter<TantivyDocument>,
+    store: &Store,
+    manifest: &Manifest,
+) -> Result<()> {
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let name = format!("briefs-manifest-{stamp:032}.json");
+    let path = store.dir.join(&name);
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&path)?;
+        serde_json::to_writer(&mut std::io::BufWriter::new(&mut file), manifest)?;
+        file.flush()?;
+        file.sync_all()
+    };
+    write().with_context(|| format!("failed to write {}", path.display()))?;
+    let payload = serde_json::to_string(&Payload {
+        schema_version: SCHEMA_VERSION,
+        manifest: Some(name.clone()),
+    })?;
+    let mut prepared = writer
+        .prepare_commit()
+        .map_err(|e| anyhow::anyhow!("failed to commit the index: {}", store::one_line(&e)))?;
+    prepared.set_payload(&payload);
+    prepared
+        .commit()
+        .map_err(|e| anyhow::anyhow!("failed to commit the index: {}", store::one_line(&e)))?;
+    if let Ok(entries) = std::fs::read_dir(&store.dir) {
+        for entry in entries.flatten() {
+            let other = entry.file_name().to_string_lossy().into_owned();
+            if other.starts_with("briefs-manifest-") && other != name {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds one brief document and its passage documents; returns the number
+/// of passages.
+fn add_brief(
+    writer: &IndexWriter<TantivyDocument>,
+    fields: &Fields,
+    brief: &Brief,
+) -> Result<usize> {
+    let key = brief_key(&brief.id);
+    let mut record = TantivyDocument::new();
+    record.add_u64(fields.section, BRIEF_RECORD);
+    record.add_u64(fields.brief_key, key);
+    record.add_text(fields.brief_id, &brief.id);
+    record.add_text(fields.brief_json, serde_json::to_string(brief)?);
+    writer.add_document(record)?;
+    let passages = brief.passages();
+    for passage in &passages {
+        let mut doc = TantivyDocument::new();
+        doc.add_text(fields.section_field(passage.section), passage.text);
+        doc.add_text(fields.text, passage.text);
+        doc.add_u64(fields.section, passage.section.code());
+        doc.add_u64(fields.ordinal, passage.ordinal);
+        doc.add_u64(fields.brief_key, key);
+        writer.add_document(doc)?;
+    }
+    Ok(passages.len())
+}
+
+fn unique_id(id: &str, in_use: &HashSet<String>) -> String {
+    (2..)
+        .map(|n| format!("{id}~{n}"))
+        .find(|candidate| !in_use.contains(candidate))
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// `./corpus/` → `corpus`; keeps absolute paths absolute.
+fn clean_root(root: &Path) -> String {
+    let mut out = PathBuf::new();
+    for component in root.components() {
+        if component != std::path::Component::CurDir {
+            out.push(component);
+        }
+    }
+    let s = out.to_string_lossy().replace('\\', "/");
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s
+    }
+}
+
+/// Finds the files to index, in a stable order. Hidden entries and the index
+/// folder are not walked; symlinks are followed with loop detection; files
+/// of other types are reported as skipped.
+fn walk(config: &IndexConfig, report: &mut IndexReport) -> Result<Vec<Found>> {
+    let index_canon = config.index_dir.canonicalize().ok();
+    let mut found = Vec::new();
+    for root in &config.corpora {
+        let meta = std::fs::metadata(root).with_context(|| {
+            format!(
+                "cannot read the corpus {}: give a folder of briefs (default: corpus/)",
+                root.display()
+            )
+        })?;
+        let root_display = clean_root(root);
+        if meta.is_file() {
+            match Format::from_path(root) {
+                Some(format) => found.push(Found {
+                    path: root.clone(),
+                    display: root_display.clone(),
+                    id_base: root
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| root_display.clone()),
+                    format,
+                    size: meta.len(),
+                    mtime_ns: mtime_ns(&meta),
+                }),
+                None => report.skipped.push(Skip {
+                    what: root_display,
+                    reason: "not a brief file (.txt, .md, .json, .jsonl, .ndjson)".into(),
+                }),
+            }
+            continue;
+        }
+        let walker = WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| {
+                if entry.depth() == 0 {
+                    return true;
+                }
+                let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                let is_index = entry.file_type().is_dir()
+                    && index_canon.is_some()
+                    && entry.path().canonicalize().ok() == index_canon;
+                !hidden && !is_index
+            });
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    let what = err
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| root_display.clone());
+                    let reason = if err.loop_ancestor().is_some() {
+                        "symlink loop".to_string()
+                    } else if err
+                        .io_error()
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+                    {
+                        "broken symlink".to_string()
+                    } else {
+                        format!(
+                            "unreadable ({})",
+                            err.io_error()
+                                .map(|e| e.to_string())
+                                .unwrap_or_else(|| err.to_string())
+                        )
+                    };
+                    report.skipped.push(Skip { what, reason });
+                    continue;
+                }
+            };
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            let display = if root_display == "." {
+                rel.clone()
+            } else {
+                format!("{}/{rel}", root_display.trim_end_matches('/'))
+            };
+            if !entry.file_type().is_file() {
+                report.skipped.push(Skip {
+                    what: display,
+                    reason: "not a regular file".into(),
+                });
+                continue;
+            }
+            let Some(format) = Format::from_path(entry.path()) else {
+                report.skipped.push(Skip {
+                    what: display,
+                    reason: "not a brief file (.txt, .md, .json, .jsonl, .ndjson)".into(),
+                });
+                continue;
+            };
+            let meta = match entry.metadata() {
+                Ok(meta) => meta,
+                Err(err) => {
+                    report.skipped.push(Skip {
+                        what: display,
+                        reason: format!("unreadable ({err})"),
+                    });
+                    continue;
+                }
+            };
+            let id_base = match rel.rsplit_once('.') {
+                Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+                _ => rel.clone(),
+            };
+            found.push(Found {
+                path: entry.path().to_path_buf(),
+                display,
+                id_base,
+                format,
+                size: meta.len(),
+                mtime_ns: mtime_ns(&meta),
+            });
+        }
+    }
+    Ok(found)
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+/// A progress bar over input bytes, drawn only when asked (on a terminal).
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(enabled: bool, total: u64) -> Progress {
+        if !enabled {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        let style = indicatif::ProgressStyle::with_template(
+            "{spinner} indexing [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        Progress(Some(bar))
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(bytes);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots_are_cleaned_for_display() {
+        assert_eq!(clean_root(Path::new("./corpus/")), "corpus");
+        assert_eq!(clean_root(Path::new("corpus")), "corpus");
+        assert_eq!(clean_root(Path::new(".")), ".");
+        assert_eq!(clean_root(Path::new("/a/b/")), "/a/b");
+    }
+
+    #[test]
+    fn unique_ids_get_a_suffix() {
+        let in_use: HashSet<String> = ["x".to_string(), "x~2".to_string()].into();
+        assert_eq!(unique_id("x", &in_use), "x~3");
+    }
+}

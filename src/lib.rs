@@ -1,0 +1,75 @@
+//! briefs: a search engine for archives of news briefs, built on tantivy.
+//! This file lists the modules and holds the one dispatcher.
+
+pub mod brief;
+pub mod cli;
+mod cmd;
+pub mod index;
+pub mod output;
+pub mod parse;
+pub mod query;
+pub mod schema;
+pub mod search;
+pub mod snippet;
+pub mod store;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::index::IndexConfig;
+use crate::output::Format;
+use crate::search::SearchRequest;
+
+/// A subcommand with its settings, free of any argument parsing.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Index(IndexConfig),
+    Query(QueryConfig),
+    Show(ShowConfig),
+    Parse(ParseConfig),
+}
+
+#[derive(Debug, Clone)]
+pub struct QueryConfig {
+    pub request: SearchRequest,
+    pub index_dir: PathBuf,
+    pub format: Format,
+    /// Build the index from this corpus first when there is none.
+    pub auto_corpus: Option<PathBuf>,
+    pub threads: usize,
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShowConfig {
+    pub brief_id: String,
+    pub index_dir: PathBuf,
+    pub format: Format,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParseConfig {
+    pub file: PathBuf,
+    pub format: Format,
+}
+
+/// How a command ended when it did not fail: exit status 0 or 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Results found, or work done.
+    Found,
+    /// Nothing matched.
+    Nothing,
+}
+
+/// Runs a command; results go to `out`, progress and warnings to `err`.
+pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome> {
+    match command {
+        Command::Index(config) => cmd::index::execute(&config, err),
+        Command::Query(config) => cmd::query::execute(&config, out, err),
+        Command::Show(config) => cmd::show::execute(&config, out, err),
+        Command::Parse(config) => cmd::parse::execute(&config, out, err),
+    }
+}

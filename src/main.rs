@@ -1,0 +1,53 @@
+//! The `briefs` binary: parse arguments, run the library, print the error
+//! chain, exit 0 (found / done), 1 (no results) or 2 (error).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use briefs::cli::Cli;
+use briefs::Outcome;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut err = stderr.lock();
+    let result = briefs::run(cli.into_command(), &mut out, &mut err);
+    let flushed = std::io::Write::flush(&mut out);
+    match result {
+        Ok(Outcome::Found) => ExitCode::SUCCESS,
+        Ok(Outcome::Nothing) => ExitCode::from(1),
+        Err(e)
+            if is_broken_pipe(&e)
+                || flushed
+                    .as_ref()
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("briefs: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,280 @@
+//! Hits and briefs to text for people or JSON Lines for programs, over any
+//! `Write`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::brief::{Brief, Section};
+use crate::search::{Hit, SearchResults};
+
+/// How to print: JSON Lines, or text with or without colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Text { color: bool },
+}
+
+const BOLD: &str = "\x1b[1m";
+const MATCH: &str = "\x1b[1;31m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+#[derive(Serialize)]
+struct HitLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    rank: usize,
+    score: f32,
+    brief_id: &'a str,
+    path: &'a str,
+    title: Option<&'a str>,
+    source: Option<&'a str>,
+    date: Option<&'a str>,
+    section: &'static str,
+    ordinal: u64,
+    label: String,
+    text: &'a str,
+    snippet: &'a str,
+    highlights: &'a [[usize; 2]],
+    actors: &'a [String],
+}
+
+#[derive(Serialize)]
+struct SummaryLine {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    passages: u64,
+    briefs: u64,
+    elapsed_ms: f64,
+}
+
+fn json_line<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// Prints the hits of a search and the closing summary.
+pub fn print_results(
+    out: &mut dyn Write,
+    results: &SearchResults,
+    format: Format,
+) -> io::Result<()> {
+    let elapsed_ms = (results.elapsed_ms * 1000.0).round() / 1000.0;
+    match format {
+        Format::Json => {
+            for hit in &results.hits {
+                json_line(out, &hit_line(hit))?;
+            }
+            json_line(
+                out,
+                &SummaryLine {
+                    kind: "summary",
+                    passages: results.passages,
+                    briefs: results.briefs,
+                    elapsed_ms,
+                },
+            )
+        }
+        Format::Text { color } => {
+            for hit in &results.hits {
+                print_hit(out, hit, color)?;
+            }
+            let shown = match (results.hits.first(), results.hits.last()) {
+                (Some(first), Some(last)) => format!(", showing {}-{}", first.rank, last.rank),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "{} passage{} in {} brief{}{shown} ({elapsed_ms:.1} ms)",
+                results.passages,
+                plural(results.passages),
+                results.briefs,
+                plural(results.briefs)
+            )
+        }
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn hit_line(hit: &Hit) -> HitLine<'_> {
+    HitLine {
+        kind: "hit",
+        rank: hit.rank,
+        score: hit.score,
+        brief_id: &hit.brief_id,
+        path: &hit.path,
+        title: hit.title.as_deref(),
+        source: hit.source.as_deref(),
+        date: hit.date.as_deref(),
+        section: hit.section.name(),
+        ordinal: hit.ordinal,
+        label: hit.label(),
+        text: &hit.text,
+        snippet: &hit.snippet.text,
+        highlights: &hit.snippet.highlights,
+        actors: &hit.actors,
+    }
+}
+
+fn paint(color: bool, style: &str, text: &str) -> String {
+    if color {
+        format!("{style}{text}{RESET}")
+    } else {
+        text.to_string()
+    }
+}
+
+fn print_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> io::Result<()> {
+    let title = hit.title.clone().unwrap_or_else(|| hit.brief_id.clone());
+    let date = hit
+        .date
+        .as_deref()
+        .map(|d| format!(" · {d}"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{:>3}. {} · {}{date}",
+        hit.rank,
+        paint(color, BOLD, &title),
+        hit.label()
+    )?;
+    writeln!(out, "     {}", paint(color, DIM, &hit.path))?;
+    let mut text = String::new();
+    let mut at = 0;
+    for [from, to] in &hit.snippet.highlights {
+        text.push_str(&hit.snippet.text[at..*from]);
+        let matched = &hit.snippet.text[*from..*to];
+        if color {
+            text.push_str(&paint(true, MATCH, matched));
+        } else {
+            text.push_str(matched);
+        }
+        at = *to;
+    }
+    text.push_str(&hit.snippet.text[at..]);
+    writeln!(out, "     {text}")?;
+    writeln!(out)
+}
+
+/// Prints one brief: the parse/show JSON object, or its sections in order.
+pub fn print_brief(out: &mut dyn Write, brief: &Brief, format: Format) -> io::Result<()> {
+    let color = match format {
+        Format::Json => return json_line(out, brief),
+        Format::Text { color } => color,
+    };
+    writeln!(out, "{}", paint(color, BOLD, &brief.display_title()))?;
+    let meta = [
+        ("id", Some(brief.id.as_str())),
+        ("path", Some(brief.path.as_str())),
+        ("date", brief.date.as_deref()),
+        ("source", brief.source.as_deref()),
+        ("url", brief.url.as_deref()),
+    ];
+    for (name, value) in meta {
+        if let Some(value) = value {
+            writeln!(out, "{}", paint(color, DIM, &format!("{name}: {value}")))?;
+        }
+    }
+    if !brief.actors.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            paint(color, DIM, &format!("actors: {}", brief.actors.join(", ")))
+        )?;
+    }
+    for passage in brief.passages() {
+        if passage.section == Section::Title {
+            continue;
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            paint(
+                color,
+                BOLD,
+                &format!("[{}]", passage.section.label(passage.ordinal))
+            )
+        )?;
+        writeln!(out, "{}", passage.text)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snippet::Snippet;
+
+    fn hit() -> Hit {
+        Hit {
+            rank: 1,
+            score: 2.5,
+            brief_id: "b".into(),
+            path: "corpus/b.txt".into(),
+            title: Some("Title".into()),
+            source: None,
+            date: None,
+            section: Section::Takeaway,
+            ordinal: 2,
+            text: "the nuclear talks".into(),
+            snippet: Snippet {
+                text: "the nuclear talks".into(),
+                highlights: vec![[4, 17]],
+            },
+            actors: vec![],
+        }
+    }
+
+    #[test]
+    fn json_lines_follow_the_contract() {
+        let results = SearchResults {
+            hits: vec![hit()],
+            passages: 4,
+            briefs: 2,
+            elapsed_ms: 0.51234,
+        };
+        let mut out = Vec::new();
+        print_results(&mut out, &results, Format::Json).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["type"], "hit");
+        assert_eq!(lines[0]["label"], "Key Takeaway 2");
+        assert_eq!(lines[0]["section"], "takeaway");
+        assert_eq!(lines[0]["highlights"][0][0], 4);
+        assert_eq!(lines[1]["type"], "summary");
+        assert_eq!(lines[1]["passages"], 4);
+        assert_eq!(lines[1]["elapsed_ms"], 0.512);
+    }
+
+    #[test]
+    fn text_is_plain_without_colour_and_bold_with_it() {
+        let results = SearchResults {
+            hits: vec![hit()],
+            passages: 1,
+            briefs: 1,
+            elapsed_ms: 1.0,
+        };
+        let mut plain = Vec::new();
+        print_results(&mut plain, &results, Format::Text { color: false }).unwrap();
+        let plain = String::from_utf8(plain).unwrap();
+        assert!(!plain.contains('\x1b'));
+        assert!(plain.contains("the nuclear talks"));
+        assert!(plain.contains("1 passage in 1 brief"));
+        let mut colored = Vec::new();
+        print_results(&mut colored, &results, Format::Text { color: true }).unwrap();
+        let colored = String::from_utf8(colored).unwrap();
+        assert!(colored.contains(&format!("{MATCH}nuclear talks{RESET}")));
+    }
+}

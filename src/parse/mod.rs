@@ -1,0 +1,289 @@
+//! Files to briefs: format detection, decoding, and the parts every format shares.
+//!
+//! Parsing is pure: bytes in, briefs and diagnostics out. It never panics and
+//! never drops text that is not known boilerplate.
+
+mod json;
+mod markdown;
+mod text;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::brief::Brief;
+
+pub use text::Parts;
+
+/// The source formats `briefs` reads, chosen by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+    JsonLines,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "txt" | "text" => Some(Format::Text),
+            "md" | "markdown" => Some(Format::Markdown),
+            "json" => Some(Format::Json),
+            "jsonl" | "ndjson" => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+}
+
+/// Something in a file that was not turned into a brief, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    /// The file, or `file:line` for one record of a JSON Lines file.
+    pub what: String,
+    pub reason: String,
+}
+
+/// What a file parsed into.
+#[derive(Debug, Default)]
+pub struct ParsedFile {
+    pub briefs: Vec<Brief>,
+    /// Problems that did not stop parsing (lossy decoding, ignored fields).
+    pub warnings: Vec<String>,
+    pub skipped: Vec<Skip>,
+}
+
+impl ParsedFile {
+    fn skip(what: &str, reason: impl Into<String>) -> ParsedFile {
+        ParsedFile {
+            skipped: vec![Skip {
+                what: what.to_string(),
+                reason: reason.into(),
+            }],
+            ..ParsedFile::default()
+        }
+    }
+}
+
+/// Parses a file from disk, for `briefs parse`. The id is the file stem.
+pub fn parse_path(path: &Path) -> Result<ParsedFile> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
+    let format = Format::from_path(path).unwrap_or(Format::Text);
+    let display = path.display().to_string();
+    let id_base = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| display.clone());
+    Ok(parse_bytes(&display, &id_base, format, &bytes))
+}
+
+/// Parses the bytes of one file.
+///
+/// `display_path` names the file in briefs and messages; `id_base` is the
+/// stable id of a text brief (the path relative to the corpus root, without
+/// extension) and the prefix of record ids in JSON archives (`base#id`).
+pub fn parse_bytes(display_path: &str, id_base: &str, format: Format, bytes: &[u8]) -> ParsedFile {
+    let (content, warning) = decode(bytes, display_path);
+    if content.trim().is_empty() {
+        return ParsedFile::skip(display_path, "empty file");
+    }
+    if content.contains('\0') {
+        return ParsedFile::skip(display_path, "binary file (contains NUL bytes)");
+    }
+    let mut parsed = match format {
+        Format::Json | Format::JsonLines => {
+            json::parse(display_path, id_base, &content, format == Format::JsonLines)
+        }
+        Format::Text | Format::Markdown => {
+            let parts = if format == Format::Markdown {
+                markdown::parse(&content)
+            } else {
+                text::parse(&content)
+            };
+            let mut brief = parts.into_brief(id_base, display_path);
+            if brief.date.is_none() {
+                brief.date = date_from_file_name(id_base);
+            }
+            if brief.is_empty() {
+                ParsedFile::skip(display_path, "no text besides boilerplate")
+            } else {
+                ParsedFile {
+                    briefs: vec![brief],
+                    ..ParsedFile::default()
+                }
+            }
+        }
+    };
+    if let Some(warning) = warning {
+        parsed.warnings.insert(0, warning);
+    }
+    parsed
+}
+
+/// Bytes to text: strips a BOM, decodes UTF-16 with a BOM, decodes invalid
+/// UTF-8 lossily (with a warning naming the file), and makes line ends `\n`.
+fn decode(bytes: &[u8], display_path: &str) -> (String, Option<String>) {
+    let (text, warning) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        lossy_utf8(rest, display_path)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        (utf16(rest, u16::from_le_bytes), None)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        (utf16(rest, u16::from_be_bytes), None)
+    } else {
+        lossy_utf8(bytes, display_path)
+    };
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    };
+    (text, warning)
+}
+
+fn lossy_utf8(bytes: &[u8], display_path: &str) -> (String, Option<String>) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), None),
+        Err(_) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Some(format!(
+                "{display_path}: not valid UTF-8; undecodable bytes were replaced with U+FFFD"
+            )),
+        ),
+    }
+}
+
+fn utf16(bytes: &[u8], decode_unit: fn([u8; 2]) -> u16) -> String {
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|pair| decode_unit([pair[0], pair[1]]))
+        .collect();
+    String::from_utf16_lossy(&units)
+}
+
+/// A date at the start of a file name: `2026-02-03-oman-talks` → 2026-02-03.
+fn date_from_file_name(id_base: &str) -> Option<String> {
+    let name = id_base.rsplit('/').next().unwrap_or(id_base);
+    let prefix = name.get(..10)?;
+    normalize_date(prefix)
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Normalises a date to `YYYY-MM-DD`. Accepts ISO dates (with or without a
+/// time), `YYYY/MM/DD`, Reuters' `26-FEB-1987 15:01:01.79`, `February 3, 2026`
+/// and `3 February 2026`. Returns `None` for anything else.
+pub fn normalize_date(raw: &str) -> Option<String> {
+    let s = raw.trim();
+    let ymd = |y: i64, m: i64, d: i64| -> Option<String> {
+        ((1..=12).contains(&m) && (1..=31).contains(&d) && (1000..=9999).contains(&y))
+            .then(|| format!("{y:04}-{m:02}-{d:02}"))
+    };
+    let month_of = |word: &str| -> Option<i64> {
+        let lower = word.to_ascii_lowercase();
+        let short = lower.get(..3)?;
+        MONTHS
+            .iter()
+            .position(|m| *m == short)
+            .map(|i| i as i64 + 1)
+    };
+    let num = |w: &str| w.parse::<i64>().ok();
+
+    // ISO: 2026-02-03, 2026-02-03T10:00:00Z, 2026/02/03
+    if let Some(head) = s.get(..10) {
+        let parts: Vec<&str> = head.split(['-', '/']).collect();
+        if parts.len() == 3 && parts[0].len() == 4 {
+            if let (Some(y), Some(m), Some(d)) = (num(parts[0]), num(parts[1]), num(parts[2])) {
+                return ymd(y, m, d);
+            }
+        }
+    }
+    let first = s.split_whitespace().next()?;
+    // Reuters: 26-FEB-1987 15:01:01.79
+    let dashed: Vec<&str> = first.split('-').collect();
+    if dashed.len() == 3 {
+        if let (Some(d), Some(m), Some(y)) = (num(dashed[0]), month_of(dashed[1]), num(dashed[2])) {
+            return ymd(y, m, d);
+        }
+    }
+    // February 3, 2026 / 3 February 2026
+    let words: Vec<&str> = s
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() >= 3 {
+        if let (Some(m), Some(d), Some(y)) = (month_of(words[0]), num(words[1]), num(words[2])) {
+            return ymd(y, m, d);
+        }
+        if let (Some(d), Some(m), Some(y)) = (num(words[0]), month_of(words[1]), num(words[2])) {
+            return ymd(y, m, d);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_the_shapes_archives_use() {
+        assert_eq!(
+            normalize_date("26-FEB-1987 15:01:01.79").as_deref(),
+            Some("1987-02-26")
+        );
+        assert_eq!(normalize_date("2026-06-02").as_deref(), Some("2026-06-02"));
+        assert_eq!(
+            normalize_date("2026-06-02T10:00:00Z").as_deref(),
+            Some("2026-06-02")
+        );
+        assert_eq!(
+            normalize_date("February 3, 2026").as_deref(),
+            Some("2026-02-03")
+        );
+        assert_eq!(normalize_date("3 Feb 2026").as_deref(), Some("2026-02-03"));
+        assert_eq!(normalize_date("2026-13-02"), None);
+        assert_eq!(normalize_date("yesterday"), None);
+        assert_eq!(normalize_date(""), None);
+    }
+
+    #[test]
+    fn date_comes_from_a_dated_file_name() {
+        let parsed = parse_bytes(
+            "c/2026-02-03-talks.txt",
+            "2026-02-03-talks",
+            Format::Text,
+            b"Some prose that is a whole paragraph of body text.",
+        );
+        assert_eq!(parsed.briefs[0].date.as_deref(), Some("2026-02-03"));
+    }
+
+    #[test]
+    fn empty_and_binary_files_are_skipped_with_a_reason() {
+        let parsed = parse_bytes("e.txt", "e", Format::Text, b"  \n\n ");
+        assert!(parsed.briefs.is_empty());
+        assert_eq!(parsed.skipped[0].reason, "empty file");
+        let parsed = parse_bytes("b.txt", "b", Format::Text, b"ab\0\x01cd");
+        assert!(parsed.skipped[0].reason.contains("binary"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_decoded_lossily_with_a_warning() {
+        let parsed = parse_bytes("bad.txt", "bad", Format::Text, b"Caf\xe9 talks resume.");
+        assert_eq!(parsed.briefs[0].body, vec!["Caf\u{FFFD} talks resume."]);
+        assert!(parsed.warnings[0].contains("bad.txt"));
+    }
+
+    #[test]
+    fn utf16_with_bom_is_decoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "Plain body text.".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let parsed = parse_bytes("u.txt", "u", Format::Text, &bytes);
+        assert_eq!(parsed.briefs[0].body, vec!["Plain body text."]);
+    }
+}

@@ -1,0 +1,162 @@
+//! The one tantivy schema of a briefs index, and its typed field handles.
+//!
+//! An index holds two kinds of documents. A *passage* document is one
+//! searchable unit: its text is indexed in the field of its section (so that
+//! `takeaways:missiles` needs no filter) and stored once. A *brief* document
+//! carries the whole parsed brief (for display and `briefs show`) and no
+//! indexed text, so it never matches a text query. Both carry the brief's key.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
+    STRING,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::Index;
+
+use crate::brief::Section;
+
+/// Bumped whenever the schema or the tokenizer changes the bytes of an index.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The analyzer of every text field: words, lower case, accents folded,
+/// English stems.
+pub const TOKENIZER: &str = "briefs_en";
+
+/// The `section` value of a brief document.
+pub const BRIEF_RECORD: u64 = 15;
+
+/// Typed handles to every field.
+#[derive(Clone, Debug)]
+pub struct Fields {
+    /// One indexed text field per section, in `Section::ALL` order.
+    sections: [Field; 6],
+    /// The passage text, stored.
+    pub text: Field,
+    /// Section code (fast), or `BRIEF_RECORD` on a brief document.
+    pub section: Field,
+    /// The passage's 1-based ordinal in its section (stored).
+    pub ordinal: Field,
+    /// `brief::brief_key` of the brief id (indexed, fast).
+    pub brief_key: Field,
+    /// The brief id (indexed as one token, stored) on brief documents.
+    pub brief_id: Field,
+    /// The whole brief as JSON (stored) on brief documents.
+    pub brief_json: Field,
+}
+
+impl Fields {
+    pub fn section_field(&self, section: Section) -> Field {
+        let index = Section::ALL
+            .iter()
+            .position(|&s| s == section)
+            .unwrap_or_default();
+        self.sections[index]
+    }
+
+    pub fn section_fields(&self) -> Vec<Field> {
+        self.sections.to_vec()
+    }
+
+    /// The section a text field belongs to, if it is one.
+    pub fn section_of(&self, field: Field) -> Option<Section> {
+        self.sections
+            .iter()
+            .position(|&f| f == field)
+            .map(|i| Section::ALL[i])
+    }
+}
+
+/// Names of the fast-field columns, for collectors.
+pub const SECTION_COLUMN: &str = "section";
+pub const BRIEF_KEY_COLUMN: &str = "brief_key";
+
+/// Builds the schema and its field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text_options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let sections =
+        Section::ALL.map(|s| builder.add_text_field(s.query_field(), text_options.clone()));
+    let text = builder.add_text_field("text", STORED);
+    let section = builder.add_u64_field(SECTION_COLUMN, NumericOptions::default().set_fast());
+    let ordinal = builder.add_u64_field("ordinal", STORED);
+    let brief_key = builder.add_u64_field(
+        BRIEF_KEY_COLUMN,
+        NumericOptions::default().set_indexed().set_fast(),
+    );
+    let brief_id = builder.add_text_field("brief_id", STRING | STORED);
+    let brief_json = builder.add_text_field("brief_json", STORED);
+    let fields = Fields {
+        sections,
+        text,
+        section,
+        ordinal,
+        brief_key,
+        brief_id,
+        brief_json,
+    };
+    (builder.build(), fields)
+}
+
+/// The field handles of an opened index, checked against this build's schema.
+pub fn fields_of(index: &Index) -> anyhow::Result<Fields> {
+    let (expected, fields) = build();
+    if index.schema() != expected {
+        anyhow::bail!("the index was written with another schema");
+    }
+    Ok(fields)
+}
+
+/// The analyzer shared by indexing, query parsing and snippets.
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Registers our analyzer on an index (tokenizers are not persisted).
+pub fn register_tokenizers(index: &Index) {
+    index.tokenizers().register(TOKENIZER, analyzer());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::tokenizer::TokenStream;
+
+    fn tokens(text: &str) -> Vec<String> {
+        let mut analyzer = analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn analyzer_stems_lowercases_and_folds() {
+        assert_eq!(tokens("Talks TALKED"), vec!["talk", "talk"]);
+        assert_eq!(tokens("Israel’s Türkiye"), vec!["israel", "s", "turkiy"]);
+        assert_eq!(tokens("U.S.–Iran"), vec!["u", "s", "iran"]);
+    }
+
+    #[test]
+    fn every_section_has_its_own_field() {
+        let (schema, fields) = build();
+        for section in Section::ALL {
+            let field = fields.section_field(section);
+            assert_eq!(schema.get_field_name(field), section.query_field());
+            assert_eq!(fields.section_of(field), Some(section));
+        }
+    }
+}

@@ -1,0 +1,595 @@
+//! Query → ranked passages with snippets, and counts of everything matched.
+//! Returns data; formatting is `output`'s job.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{
+    DocAddress, DocId, IndexReader, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, Term,
+};
+
+use crate::brief::{Brief, Section};
+use crate::query::{self, HighlightPlan};
+use crate::schema::{self, Fields, BRIEF_KEY_COLUMN, SECTION_COLUMN};
+use crate::snippet::{self, Snippet};
+use crate::store::Store;
+
+/// How much of a title's own score lifts the other passages of its brief.
+const TITLE_LIFT: f32 = 0.3;
+
+/// A search as the user asked for it.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: String,
+    pub limit: usize,
+    pub offset: usize,
+    /// Empty: every section.
+    pub sections: Vec<Section>,
+    /// Most passages one brief contributes; 0 = no cap.
+    pub per_brief: usize,
+}
+
+/// One ranked passage.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub rank: usize,
+    pub score: f32,
+    pub brief_id: String,
+    pub path: String,
+    pub title: Option<String>,
+    pub source: Option<String>,
+    pub date: Option<String>,
+    pub section: Section,
+    pub ordinal: u64,
+    pub text: String,
+    pub snippet: Snippet,
+    pub actors: Vec<String>,
+}
+
+impl Hit {
+    pub fn label(&self) -> String {
+        self.section.label(self.ordinal)
+    }
+}
+
+/// A page of hits, and how many passages and briefs matched in all.
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    pub hits: Vec<Hit>,
+    pub passages: u64,
+    pub briefs: u64,
+    pub elapsed_ms: f64,
+}
+
+/// An open index, ready to answer many queries.
+pub struct Searcher {
+    store: Store,
+    reader: IndexReader,
+    analyzer: TextAnalyzer,
+}
+
+impl Searcher {
+    pub fn new(store: Store) -> Result<Searcher> {
+        let reader = store
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "failed to open the index for reading: {}",
+                    crate::store::one_line(&e)
+                )
+            })?;
+        Ok(Searcher {
+            store,
+            reader,
+            analyzer: schema::analyzer(),
+        })
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.store.fields
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let started = Instant::now();
+        let fields = &self.store.fields;
+        let compiled = query::compile(&self.store.index, fields, &self.analyzer, &request.query)?;
+        let searcher = self.reader.searcher();
+
+        let title_lift = self.title_scores(&searcher, &compiled.title_terms)?;
+        let collector = PassageCollector {
+            want: request.offset + request.limit,
+            per_brief: request.per_brief,
+            sections: section_mask(&request.sections),
+            title_lift: Arc::new(title_lift),
+        };
+        let collected = searcher
+            .search(compiled.query.as_ref(), &collector)
+            .map_err(|e| anyhow::anyhow!("search failed: {}", crate::store::one_line(&e)))?;
+
+        let mut analyzer = self.analyzer.clone();
+        let mut briefs: HashMap<u64, Brief> = HashMap::new();
+        let mut hits = Vec::new();
+        for (i, candidate) in collected
+            .top
+            .iter()
+            .skip(request.offset)
+            .take(request.limit)
+            .enumerate()
+        {
+            let doc: TantivyDocument = searcher
+                .doc(candidate.address)
+                .context("failed to read a passage from the index")?;
+            let text = doc
+                .get_first(fields.text)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            let ordinal = doc
+                .get_first(fields.ordinal)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(1);
+            let brief = match briefs.get(&candidate.brief_key) {
+                Some(brief) => brief.clone(),
+                None => {
+                    let brief = load_brief_by_key(&searcher, fields, candidate.brief_key)?
+                        .unwrap_or_default();
+                    briefs.insert(candidate.brief_key, brief.clone());
+                    brief
+                }
+            };
+            let plan = compiled
+                .plans
+                .get(&candidate.section)
+                .cloned()
+                .unwrap_or_else(HighlightPlan::default);
+            let snippet = snippet::snippet(&mut analyzer, &plan, &text);
+            hits.push(Hit {
+                rank: request.offset + i + 1,
+                score: candidate.score,
+                brief_id: brief.id,
+                path: brief.path,
+                title: brief.title,
+                source: brief.source,
+                date: brief.date,
+                section: candidate.section,
+                ordinal,
+                text,
+                snippet,
+                actors: brief.actors,
+            });
+        }
+        Ok(SearchResults {
+            hits,
+            passages: collected.passages,
+            briefs: collected.briefs,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    /// Title score per brief key, for briefs whose title holds a query word.
+    fn title_scores(
+        &self,
+        searcher: &tantivy::Searcher,
+        terms: &[String],
+    ) -> Result<HashMap<u64, f32>> {
+        if terms.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let field = self.store.fields.section_field(Section::Title);
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|t| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(field, t),
+                    IndexRecordOption::WithFreqs,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        let query = BooleanQuery::new(clauses);
+        searcher
+            .search(&query, &KeyScores)
+            .map_err(|e| anyhow::anyhow!("search failed: {}", crate::store::one_line(&e)))
+    }
+
+    /// One brief by id, as indexed.
+    pub fn brief(&self, id: &str) -> Result<Option<Brief>> {
+        let searcher = self.reader.searcher();
+        let fields = &self.store.fields;
+        let query = TermQuery::new(
+            Term::from_field_text(fields.brief_id, id),
+            IndexRecordOption::Basic,
+        );
+        let found = searcher
+            .search(
+                &query,
+                &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+            )
+            .map_err(|e| anyhow::anyhow!("search failed: {}", crate::store::one_line(&e)))?;
+        match found.first() {
+            Some((_, address)) => brief_at(&searcher, fields, *address).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Ids of briefs whose id contains `needle`, for "did you mean".
+    pub fn similar_ids(&self, needle: &str, limit: usize) -> Result<Vec<String>> {
+        let searcher = self.reader.searcher();
+        let field = self.store.fields.brief_id;
+        let needle = needle.to_lowercase();
+        let mut out = Vec::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment
+                .inverted_index(field)
+                .map_err(|e| anyhow::anyhow!(crate::store::one_line(&e)))?;
+            let mut stream = inverted
+                .terms()
+                .stream()
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            while stream.advance() {
+                let key = String::from_utf8_lossy(stream.key()).into_owned();
+                if key.to_lowercase().contains(&needle) && !out.contains(&key) {
+                    out.push(key);
+                    if out.len() >= limit {
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn load_brief_by_key(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    key: u64,
+) -> Result<Option<Brief>> {
+    let query = TermQuery::new(
+        Term::from_field_u64(fields.brief_key, key),
+        IndexRecordOption::Basic,
+    );
+    let found = searcher
+        .search(&query, &BriefRecord)
+        .map_err(|e| anyhow::anyhow!("search failed: {}", crate::store::one_line(&e)))?;
+    match found {
+        Some(address) => brief_at(searcher, fields, address).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn brief_at(searcher: &tantivy::Searcher, fields: &Fields, address: DocAddress) -> Result<Brief> {
+    let doc: TantivyDocument = searcher
+        .doc(address)
+        .context("failed to read a brief from the index")?;
+    let json = doc
+        .get_first(fields.brief_json)
+        .and_then(|v| v.as_str())
+        .unwrap_or("{}");
+    serde_json::from_str(json)
+        .context("a brief stored in the index is unreadable: run `briefs index --rebuild`")
+}
+
+fn section_mask(sections: &[Section]) -> u64 {
+    if sections.is_empty() {
+        return Section::ALL.iter().fold(0, |m, s| m | 1 << s.code());
+    }
+    sections.iter().fold(0, |m, s| m | 1 << s.code())
+}
+
+fn columns(segment: &SegmentReader) -> tantivy::Result<(Column<u64>, Column<u64>)> {
+    let fast = segment.fast_fields();
+    Ok((fast.u64(SECTION_COLUMN)?, fast.u64(BRIEF_KEY_COLUMN)?))
+}
+
+/// A candidate passage.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    score: Score,
+    brief_key: u64,
+    section: Section,
+    address: DocAddress,
+}
+
+impl Candidate {
+    /// Higher score first; ties broken by position in the index, for a
+    /// stable order.
+    fn rank_cmp(&self, other: &Self) -> Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then_with(|| self.address.cmp(&other.address))
+    }
+}
+
+struct Ranked(Candidate);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    /// Better candidates are greater.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.rank_cmp(&self.0)
+    }
+}
+
+/// What the passage collector gathers.
+struct Collected {
+    passages: u64,
+    briefs: u64,
+    /// The best `want` candidates, best first, at most `per_brief` a brief.
+    top: Vec<Candidate>,
+}
+
+/// Collects passages: counts all matches (passages and distinct briefs),
+/// applies the section filter and the title lift, and keeps the best
+/// candidates with at most `per_brief` passages a brief.
+struct PassageCollector {
+    want: usize,
+    per_brief: usize,
+    sections: u64,
+    title_lift: Arc<HashMap<u64, f32>>,
+}
+
+struct SegmentPassages {
+    segment: SegmentOrdinal,
+    section: Column<u64>,
+    brief_key: Column<u64>,
+    want: usize,
+    per_brief: usize,
+    sections: u64,
+    title_lift: Arc<HashMap<u64, f32>>,
+    passages: u64,
+    /// With a per-brief cap: each brief's best passages.
+    by_brief: HashMap<u64, Vec<Candidate>>,
+    /// Without a cap: a min-heap of the best `want`.
+    heap: BinaryHeap<Reverse<Ranked>>,
+    seen_briefs: HashSet<u64>,
+}
+
+struct SegmentFruit {
+    passages: u64,
+    by_brief: HashMap<u64, Vec<Candidate>>,
+    heap: Vec<Candidate>,
+    seen_briefs: HashSet<u64>,
+}
+
+impl Collector for PassageCollector {
+    type Fruit = Collected;
+    type Child = SegmentPassages;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentPassages> {
+        let (section, brief_key) = columns(reader)?;
+        Ok(SegmentPassages {
+            segment,
+            section,
+            brief_key,
+            want: self.want,
+            per_brief: self.per_brief,
+            sections: self.sections,
+            title_lift: self.title_lift.clone(),
+            passages: 0,
+            by_brief: HashMap::new(),
+            heap: BinaryHeap::new(),
+            seen_briefs: HashSet::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Collected> {
+        let mut passages = 0;
+        let mut briefs = HashSet::new();
+        let mut all: Vec<Candidate> = Vec::new();
+        let mut by_brief: HashMap<u64, Vec<Candidate>> = HashMap::new();
+        for fruit in fruits {
+            passages += fruit.passages;
+            briefs.extend(fruit.seen_briefs);
+            all.extend(fruit.heap);
+            for (key, mut list) in fruit.by_brief {
+                by_brief.entry(key).or_default().append(&mut list);
+            }
+        }
+        for (_, mut list) in by_brief {
+            list.sort_by(Candidate::rank_cmp);
+            list.truncate(self.per_brief);
+            all.extend(list);
+        }
+        all.sort_by(Candidate::rank_cmp);
+        all.truncate(self.want);
+        Ok(Collected {
+            passages,
+            briefs: briefs.len() as u64,
+            top: all,
+        })
+    }
+}
+
+impl SegmentCollector for SegmentPassages {
+    type Fruit = SegmentFruit;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let Some(code) = self.section.first(doc) else {
+            return;
+        };
+        if code >= 64 || self.sections & (1 << code) == 0 {
+            return;
+        }
+        let Some(section) = Section::from_code(code) else {
+            return;
+        };
+        let brief_key = self.brief_key.first(doc).unwrap_or_default();
+        self.passages += 1;
+        self.seen_briefs.insert(brief_key);
+        let lift = if section == Section::Title {
+            0.0
+        } else {
+            self.title_lift.get(&brief_key).copied().unwrap_or(0.0) * TITLE_LIFT
+        };
+        let candidate = Candidate {
+            score: score + lift,
+            brief_key,
+            section,
+            address: DocAddress::new(self.segment, doc),
+        };
+        if self.want == 0 {
+            return;
+        }
+        if self.per_brief == 0 {
+            if self.heap.len() < self.want {
+                self.heap.push(Reverse(Ranked(candidate)));
+            } else if let Some(Reverse(worst)) = self.heap.peek() {
+                if candidate.rank_cmp(&worst.0) == Ordering::Less {
+                    self.heap.pop();
+                    self.heap.push(Reverse(Ranked(candidate)));
+                }
+            }
+            return;
+        }
+        let list = self.by_brief.entry(brief_key).or_default();
+        if list.len() < self.per_brief {
+            list.push(candidate);
+        } else if let Some((worst_i, worst)) =
+            list.iter().enumerate().max_by(|a, b| a.1.rank_cmp(b.1))
+        {
+            if candidate.rank_cmp(worst) == Ordering::Less {
+                list[worst_i] = candidate;
+            }
+        }
+    }
+
+    fn harvest(self) -> SegmentFruit {
+        SegmentFruit {
+            passages: self.passages,
+            by_brief: self.by_brief,
+            heap: self.heap.into_iter().map(|Reverse(Ranked(c))| c).collect(),
+            seen_briefs: self.seen_briefs,
+        }
+    }
+}
+
+/// Collects the score of every matching title passage by brief key.
+struct KeyScores;
+
+struct SegmentKeyScores {
+    section: Column<u64>,
+    brief_key: Column<u64>,
+    scores: HashMap<u64, f32>,
+}
+
+impl Collector for KeyScores {
+    type Fruit = HashMap<u64, f32>;
+    type Child = SegmentKeyScores;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentKeyScores> {
+        let (section, brief_key) = columns(reader)?;
+        Ok(SegmentKeyScores {
+            section,
+            brief_key,
+            scores: HashMap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<HashMap<u64, f32>>) -> tantivy::Result<HashMap<u64, f32>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentKeyScores {
+    type Fruit = HashMap<u64, f32>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if self.section.first(doc) == Some(Section::Title.code()) {
+            if let Some(key) = self.brief_key.first(doc) {
+                self.scores.insert(key, score);
+            }
+        }
+    }
+
+    fn harvest(self) -> HashMap<u64, f32> {
+        self.scores
+    }
+}
+
+/// Finds the brief document among the documents of one brief key.
+struct BriefRecord;
+
+struct SegmentBriefRecord {
+    segment: SegmentOrdinal,
+    section: Column<u64>,
+    found: Option<DocAddress>,
+}
+
+impl Collector for BriefRecord {
+    type Fruit = Option<DocAddress>;
+    type Child = SegmentBriefRecord;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentBriefRecord> {
+        let (section, _) = columns(reader)?;
+        Ok(SegmentBriefRecord {
+            segment,
+            section,
+            found: None,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Option<DocAddress>>) -> tantivy::Result<Option<DocAddress>> {
+        Ok(fruits.into_iter().flatten().next())
+    }
+}
+
+impl SegmentCollector for SegmentBriefRecord {
+    type Fruit = Option<DocAddress>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if self.found.is_none() && self.section.first(doc) == Some(crate::schema::BRIEF_RECORD) {
+            self.found = Some(DocAddress::new(self.segment, doc));
+        }
+    }
+
+    fn harvest(self) -> Option<DocAddress> {
+        self.found
+    }
+}
