@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::brief::Section;
-use crate::index::IndexConfig;
+use crate::index::{IndexConfig, COMMIT_EVERY_BYTES};
 use crate::output::Format;
 use crate::search::SearchRequest;
 use crate::{Command, ParseConfig, QueryConfig, ShowConfig};
@@ -46,9 +46,14 @@ enum Sub {
         /// Memory budget of the index writer, in MB
         #[arg(long, value_name = "MB", default_value_t = 256)]
         memory: usize,
+        /// Commit every this many MB of input (for tests of killed runs)
+        #[arg(long, value_name = "MB", hide = true)]
+        commit_every: Option<u64>,
     },
     /// Search passages; QUERY uses tantivy's syntax ("phrase", -word, takeaways:word)
     Query {
+        /// The query, e.g. '"nuclear talks" -Israel' or 'takeaways:missiles'
+        #[arg(allow_hyphen_values = true)]
         query: String,
         /// Index folder
         #[arg(long, value_name = "DIR")]
@@ -118,6 +123,7 @@ impl Cli {
                 rebuild,
                 threads,
                 memory,
+                commit_every,
             } => Command::Index(IndexConfig {
                 corpora: if corpora.is_empty() {
                     vec![PathBuf::from(DEFAULT_CORPUS)]
@@ -129,6 +135,7 @@ impl Cli {
                 threads: threads.unwrap_or_else(default_threads),
                 memory_mb: memory,
                 progress: std::io::stderr().is_terminal(),
+                commit_every_bytes: commit_every.map_or(COMMIT_EVERY_BYTES, |mb| mb.max(1) << 20),
             }),
             Sub::Query {
                 query,

@@ -35,6 +35,8 @@ pub struct IndexConfig {
     pub memory_mb: usize,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Commit after this many bytes of parsed input.
+    pub commit_every_bytes: u64,
 }
 
 /// What a run did, for the summary.
@@ -71,9 +73,9 @@ struct Manifest {
     files: BTreeMap<String, FileEntry>,
 }
 
-/// Commit after this many bytes of parsed input, so that a killed run on a
-/// large archive loses little work.
-const COMMIT_EVERY_BYTES: u64 = 64 << 20;
+/// By default, commit after this many bytes of parsed input, so that a
+/// killed run on a large archive loses little work.
+pub const COMMIT_EVERY_BYTES: u64 = 64 << 20;
 
 /// A file the walk found.
 struct Found {
@@ -206,7 +208,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
         progress.advance(file.size);
 
         bytes_since_commit += file.size;
-        if bytes_since_commit >= COMMIT_EVERY_BYTES {
+        if bytes_since_commit >= config.commit_every_bytes {
             commit(&mut writer, &store, &manifest)?;
             report.commits += 1;
             bytes_since_commit = 0;

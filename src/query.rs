@@ -67,12 +67,36 @@ fn valid_fields() -> String {
         .join(", ")
 }
 
+/// Makes everyday queries parse: an apostrophe inside a word (`Israel's`)
+/// is not a quote, so it becomes a typographic one, which the analyzer
+/// splits on like the text's own apostrophes.
+pub fn normalize(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let inside_word = i > 0
+                && i + 1 < chars.len()
+                && chars[i - 1].is_alphanumeric()
+                && chars[i + 1].is_alphanumeric();
+            if c == '\'' && inside_word {
+                '’'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 pub fn compile(
     index: &Index,
     fields: &Fields,
     analyzer: &TextAnalyzer,
     text: &str,
 ) -> Result<CompiledQuery> {
+    let normalized = normalize(text);
+    let text = normalized.as_str();
     if text.trim().is_empty() {
         return Err(
             QueryError("the query is empty: give at least one word to look for".into()).into(),
@@ -330,6 +354,16 @@ mod tests {
     fn syntax_errors_say_where_and_what_to_do() {
         let message = err(r#"talks AND (iran"#);
         assert!(message.contains("column"), "{message}");
+    }
+
+    #[test]
+    fn apostrophes_inside_words_are_not_quotes() {
+        assert_eq!(normalize("Israel's 'quoted'"), "Israel’s 'quoted'");
+        let q = compiled("Israel's options").unwrap();
+        assert_eq!(
+            q.plans[&Section::Body].phrases,
+            vec![(vec!["israel".to_string(), "s".to_string()], 0)]
+        );
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub fn open(dir: &Path) -> Result<Store> {
             SCHEMA_VERSION,
             rebuild_hint(dir)
         ),
+        // Killed between creating the folder and the first commit: empty.
+        None if index.searchable_segment_ids().is_ok_and(|ids| ids.is_empty()) => {}
         None => return Err(damaged("no briefs commit recorded".to_string())),
     }
     let fields = schema::fields_of(&index).map_err(|e| damaged(e.to_string()))?;
@@ -107,6 +109,34 @@ pub fn create(dir: &Path) -> Result<Store> {
         )
     })?;
     schema::register_tokenizers(&index);
+    // A first, empty commit records the schema version from the start.
+    let mut writer: tantivy::IndexWriter<tantivy::TantivyDocument> =
+        index.writer_with_num_threads(1, 15_000_000).map_err(|e| {
+            anyhow::anyhow!(
+                "failed to create an index in {}: {}",
+                dir.display(),
+                one_line(&e)
+            )
+        })?;
+    let mut prepared = writer.prepare_commit().map_err(|e| {
+        anyhow::anyhow!(
+            "failed to create an index in {}: {}",
+            dir.display(),
+            one_line(&e)
+        )
+    })?;
+    prepared.set_payload(&serde_json::to_string(&Payload {
+        schema_version: SCHEMA_VERSION,
+        manifest: None,
+    })?);
+    prepared.commit().map_err(|e| {
+        anyhow::anyhow!(
+            "failed to create an index in {}: {}",
+            dir.display(),
+            one_line(&e)
+        )
+    })?;
+    drop(writer);
     Ok(Store {
         index,
         fields,

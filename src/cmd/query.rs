@@ -26,6 +26,7 @@ pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -
                 threads: config.threads,
                 memory_mb: 256,
                 progress: config.progress,
+                commit_every_bytes: index::COMMIT_EVERY_BYTES,
             };
             let report = index::run(&index_config)?;
             super::index::print_summary(&index_config, &report, err)?;
