@@ -70,7 +70,6 @@ const CHROME: &[&str] = &[
     "desk",
     "editor's desk",
     "editors' desk",
-    "strategic insight",
     "share article",
     "share this article",
     "share",
@@ -101,6 +100,10 @@ enum Heading {
     Body,
 }
 
+/// Lines that belong to the publisher stamp block without naming the
+/// publisher: they end the analysis like the stamp does.
+const STAMP_LINES: &[&str] = &["strategic insight", "editorial"];
+
 #[derive(Debug, PartialEq)]
 enum Line<'a> {
     Blank,
@@ -112,6 +115,8 @@ enum Line<'a> {
     Chrome,
     /// `X Editorial`: the publisher stamp, naming the source X.
     Stamp(&'a str),
+    /// `Strategic Insight`: part of the stamp block, naming no source.
+    StampLine,
     Meta(Meta, &'a str),
     Caption(&'a str),
     Item(Marker, &'a str),
@@ -153,6 +158,9 @@ fn classify(raw: &str) -> Line<'_> {
     }
     if CHROME.contains(&key.as_str()) {
         return Line::Chrome;
+    }
+    if STAMP_LINES.contains(&key.as_str()) {
+        return Line::StampLine;
     }
     if is_rule(line) {
         return Line::Blank;
@@ -200,15 +208,18 @@ fn is_rule(line: &str) -> bool {
 /// `China Daily Brief Editorial` → `China Daily Brief`.
 fn stamp_source(line: &str) -> Option<&str> {
     let source = line.strip_suffix(" Editorial")?.trim();
-    let words = source.split_whitespace().count();
-    let looks_like_a_name = (1..=6).contains(&words)
-        && source.len() <= 60
-        && source
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
-        && !source.ends_with(['.', ',', ';', ':']);
-    looks_like_a_name.then_some(source)
+    looks_like_a_name(source).then_some(source)
+}
+
+/// A publisher's name: a few words, capitalised, no sentence punctuation.
+fn looks_like_a_name(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (1..=6).contains(&words.len())
+        && text.len() <= 60
+        && words
+            .iter()
+            .all(|w| w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit() || c == '&'))
+        && !text.ends_with(['.', ',', ';', ':', '!', '?'])
 }
 
 fn meta_line(line: &str) -> Option<(Meta, &str)> {
@@ -463,6 +474,11 @@ impl Builder {
                 self.sections_after_header = true;
                 self.source.get_or_insert_with(|| source.to_string());
             }
+            Line::StampLine => {
+                self.enter(Zone::Body);
+                self.after_stamp = true;
+                self.sections_after_header = true;
+            }
             Line::Meta(meta, value) if self.zone() == Zone::Header => {
                 self.flush();
                 self.structured = true;
@@ -493,8 +509,16 @@ impl Builder {
                 self.open = Some((Open::Item(marker), text.to_string()));
             }
             Line::Text(text) => {
-                // The publisher's name repeated under its stamp.
-                let repeated = self.after_stamp && self.source.as_deref() == Some(text);
+                // The publisher's name under its stamp: repeated, or the
+                // only name the stamp block gives.
+                let repeated = self.after_stamp
+                    && match self.source.as_deref() {
+                        Some(source) => source == text,
+                        None => looks_like_a_name(text),
+                    };
+                if repeated && self.source.is_none() {
+                    self.source = Some(text.to_string());
+                }
                 self.after_stamp = false;
                 if repeated {
                     self.flush();
@@ -809,6 +833,20 @@ No related articles found
         assert_eq!(p.date.as_deref(), Some("2026-03-04"));
         assert_eq!(p.source.as_deref(), Some("Gulf Monitor"));
         assert_eq!(p.summary.as_deref(), Some("Lede."));
+    }
+
+    #[test]
+    fn a_stamp_block_without_its_editorial_line_still_names_the_source() {
+        let text = "T\n\nLede.\n\nStrategic Analysis\n\nThe analysis.\n\nStrategic Insight\nGulf Monitor\n\nBody one.\n";
+        let p = parse(text);
+        assert_eq!(p.analysis.as_deref(), Some("The analysis."));
+        assert_eq!(p.source.as_deref(), Some("Gulf Monitor"));
+        assert_eq!(p.body, vec!["Body one."]);
+        // A sentence after the block is body, not a source.
+        let text = "T\n\nLede.\n\nStrategic Analysis\n\nA.\n\nStrategic Insight\n\nThe body starts here.\n";
+        let p = parse(text);
+        assert_eq!(p.source, None);
+        assert_eq!(p.body, vec!["The body starts here."]);
     }
 
     #[test]
