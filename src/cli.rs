@@ -10,7 +10,7 @@ use crate::brief::Section;
 use crate::index::{IndexConfig, COMMIT_EVERY_BYTES};
 use crate::output::Format;
 use crate::search::SearchRequest;
-use crate::{Command, ParseConfig, QueryConfig, ShowConfig};
+use crate::{BenchConfig, Command, ParseConfig, QueryConfig, ShowConfig};
 
 const DEFAULT_INDEX: &str = "index";
 const DEFAULT_CORPUS: &str = "corpus";
@@ -83,6 +83,21 @@ enum Sub {
         /// JSON output (the parse object)
         #[arg(long)]
         json: bool,
+    },
+    /// Measure query latency in-process over a file of queries (one a line)
+    Bench {
+        /// File of queries, one a line
+        #[arg(long, value_name = "FILE")]
+        queries: PathBuf,
+        /// Index folder
+        #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
+        index: PathBuf,
+        /// Passes over the query file
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        runs: usize,
+        /// Passages a query returns (with snippets)
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        limit: usize,
     },
     /// Print the parser's view of a file
     Parse {
@@ -175,6 +190,17 @@ impl Cli {
                 brief_id,
                 index_dir: index,
                 format: format(json),
+            }),
+            Sub::Bench {
+                queries,
+                index,
+                runs,
+                limit,
+            } => Command::Bench(BenchConfig {
+                index_dir: index,
+                queries,
+                runs: runs.max(1),
+                limit,
             }),
             Sub::Parse { file, json } => Command::Parse(ParseConfig {
                 file,

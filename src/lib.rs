@@ -29,6 +29,7 @@ pub enum Command {
     Query(QueryConfig),
     Show(ShowConfig),
     Parse(ParseConfig),
+    Bench(BenchConfig),
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +56,15 @@ pub struct ParseConfig {
     pub format: Format,
 }
 
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    pub index_dir: PathBuf,
+    /// A file of queries, one a line (`#` starts a comment line).
+    pub queries: PathBuf,
+    pub runs: usize,
+    pub limit: usize,
+}
+
 /// How a command ended when it did not fail: exit status 0 or 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -71,5 +81,6 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Command::Query(config) => cmd::query::execute(&config, out, err),
         Command::Show(config) => cmd::show::execute(&config, out, err),
         Command::Parse(config) => cmd::parse::execute(&config, out, err),
+        Command::Bench(config) => cmd::bench::execute(&config, out, err),
     }
 }
