@@ -116,7 +116,7 @@ enum Line<'a> {
     /// `X Editorial`: the publisher stamp, naming the source X.
     Stamp(&'a str),
     /// `Strategic Insight`: part of the stamp block, naming no source.
-    StampLine,
+    StampTail,
     Meta(Meta, &'a str),
     Caption(&'a str),
     Item(Marker, &'a str),
@@ -160,7 +160,7 @@ fn classify(raw: &str) -> Line<'_> {
         return Line::Chrome;
     }
     if STAMP_LINES.contains(&key.as_str()) {
-        return Line::StampLine;
+        return Line::StampTail;
     }
     if is_rule(line) {
         return Line::Blank;
@@ -474,7 +474,7 @@ impl Builder {
                 self.sections_after_header = true;
                 self.source.get_or_insert_with(|| source.to_string());
             }
-            Line::StampLine => {
+            Line::StampTail => {
                 self.enter(Zone::Body);
                 self.after_stamp = true;
                 self.sections_after_header = true;
