@@ -253,13 +253,19 @@ fn open_or_create(config: &IndexConfig) -> Result<(Store, Manifest)> {
     if !store::has_index(dir) {
         return Ok((store::create(dir)?, Manifest::default()));
     }
-    match store::open(dir) {
+    // Opening a reader opens every segment: a missing or truncated file
+    // shows here, before anything is written.
+    let opened = store::open(dir).and_then(|store| match store.index.reader() {
+        Ok(_) => Ok(store),
+        Err(e) => Err(store::damaged(dir, &store::one_line(&e))),
+    });
+    match opened {
+        Ok(store) if config.rebuild => Ok((store, Manifest::default())),
         Ok(store) => {
             let manifest = load_manifest(&store)?;
             Ok((store, manifest))
         }
-        Err(err) if config.rebuild => {
-            let _ = err;
+        Err(_) if config.rebuild => {
             store::wipe(dir)?;
             Ok((store::create(dir)?, Manifest::default()))
         }
@@ -276,16 +282,16 @@ fn load_manifest(store: &Store) -> Result<Manifest> {
         return Ok(Manifest::default());
     };
     let path = store.dir.join(&name);
-    let text = std::fs::read(&path).with_context(|| {
-        format!(
-            "the index at {} is damaged (its manifest {name} is unreadable): run `briefs index --rebuild`",
-            store::display_dir(&store.dir)
+    let text = std::fs::read(&path).map_err(|e| {
+        store::damaged(
+            &store.dir,
+            &format!("its manifest {name} is unreadable: {e}"),
         )
     })?;
-    serde_json::from_slice(&text).with_context(|| {
-        format!(
-            "the index at {} is damaged (its manifest {name} is not valid): run `briefs index --rebuild`",
-            store::display_dir(&store.dir)
+    serde_json::from_slice(&text).map_err(|e| {
+        store::damaged(
+            &store.dir,
+            &format!("its manifest {name} is not valid: {e}"),
         )
     })
 }

@@ -83,12 +83,7 @@ impl Searcher {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "failed to open the index for reading: {}",
-                    crate::store::one_line(&e)
-                )
-            })?;
+            .map_err(|e| crate::store::damaged(&store.dir, &crate::store::one_line(&e)))?;
         Ok(Searcher {
             store,
             reader,
@@ -102,6 +97,7 @@ impl Searcher {
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         let started = Instant::now();
+        let dir = self.store.dir.as_path();
         let fields = &self.store.fields;
         let compiled = query::compile(&self.store.index, fields, &self.analyzer, &request.query)?;
         let searcher = self.reader.searcher();
@@ -115,7 +111,7 @@ impl Searcher {
         };
         let collected = searcher
             .search(compiled.query.as_ref(), &collector)
-            .map_err(|e| anyhow::anyhow!("search failed: {}", crate::store::one_line(&e)))?;
+            .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
 
         let mut analyzer = self.analyzer.clone();
         let mut briefs: HashMap<u64, Brief> = HashMap::new();
@@ -129,7 +125,7 @@ impl Searcher {
         {
             let doc: TantivyDocument = searcher
                 .doc(candidate.address)
-                .context("failed to read a passage from the index")?;
+                .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
             let text = doc
                 .get_first(fields.text)
                 .and_then(|v| v.as_str())
@@ -142,7 +138,7 @@ impl Searcher {
             let brief = match briefs.get(&candidate.brief_key) {
                 Some(brief) => brief.clone(),
                 None => {
-                    let brief = load_brief_by_key(&searcher, fields, candidate.brief_key)?
+                    let brief = load_brief_by_key(&searcher, fields, dir, candidate.brief_key)?
                         .unwrap_or_default();
                     briefs.insert(candidate.brief_key, brief.clone());
                     brief
@@ -186,6 +182,7 @@ impl Searcher {
         if terms.is_empty() {
             return Ok(HashMap::new());
         }
+        let dir = self.store.dir.as_path();
         let field = self.store.fields.section_field(Section::Title);
         let clauses: Vec<(Occur, Box<dyn Query>)> = terms
             .iter()
@@ -200,11 +197,12 @@ impl Searcher {
         let query = BooleanQuery::new(clauses);
         searcher
             .search(&query, &KeyScores)
-            .map_err(|e| anyhow::anyhow!("search failed: {}", crate::store::one_line(&e)))
+            .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))
     }
 
     /// One brief by id, as indexed.
     pub fn brief(&self, id: &str) -> Result<Option<Brief>> {
+        let dir = self.store.dir.as_path();
         let searcher = self.reader.searcher();
         let fields = &self.store.fields;
         let query = TermQuery::new(
@@ -216,7 +214,7 @@ impl Searcher {
                 &query,
                 &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
             )
-            .map_err(|e| anyhow::anyhow!("search failed: {}", crate::store::one_line(&e)))?;
+            .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
         match found.first() {
             Some((_, address)) => brief_at(&searcher, fields, *address).map(Some),
             None => Ok(None),
@@ -254,6 +252,7 @@ impl Searcher {
 fn load_brief_by_key(
     searcher: &tantivy::Searcher,
     fields: &Fields,
+    dir: &std::path::Path,
     key: u64,
 ) -> Result<Option<Brief>> {
     let query = TermQuery::new(
@@ -262,7 +261,7 @@ fn load_brief_by_key(
     );
     let found = searcher
         .search(&query, &BriefRecord)
-        .map_err(|e| anyhow::anyhow!("search failed: {}", crate::store::one_line(&e)))?;
+        .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
     match found {
         Some(address) => brief_at(searcher, fields, address).map(Some),
         None => Ok(None),

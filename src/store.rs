@@ -56,6 +56,15 @@ pub fn has_index(dir: &Path) -> bool {
     dir.join("meta.json").is_file()
 }
 
+/// The one message for an index that cannot be read as it is.
+pub fn damaged(dir: &Path, what: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the index at {} is damaged ({what}): {}",
+        display_dir(dir),
+        rebuild_hint(dir)
+    )
+}
+
 fn rebuild_hint(dir: &Path) -> String {
     format!("run `briefs index --rebuild --index {}`", dir.display())
 }
@@ -65,13 +74,7 @@ pub fn open(dir: &Path) -> Result<Store> {
     if !has_index(dir) {
         return Err(NoIndex(dir.to_path_buf()).into());
     }
-    let damaged = |what: String| {
-        anyhow::anyhow!(
-            "the index at {} is damaged ({what}): {}",
-            display_dir(dir),
-            rebuild_hint(dir)
-        )
-    };
+    let damaged = |what: String| damaged(dir, &what);
     let index = Index::open_in_dir(dir).map_err(|e| damaged(one_line(&e)))?;
     let payload = read_payload(&index).map_err(|e| damaged(format!("{e:#}")))?;
     match payload {
@@ -204,10 +207,24 @@ pub fn one_line(err: &TantivyError) -> String {
         TantivyError::OpenWriteError(e) => e.to_string(),
         TantivyError::OpenDirectoryError(e) => e.to_string(),
         TantivyError::IoError(e) => e.to_string(),
-        TantivyError::DataCorruption(e) => format!("data corruption: {e:?}"),
+        TantivyError::DataCorruption(e) => {
+            let detail = format!("{e:?}");
+            match detail.find("(in file") {
+                Some(at) => format!(
+                    "corrupted data {}",
+                    detail[at + 1..].split(')').next().unwrap_or("")
+                ),
+                None => "corrupted data".to_string(),
+            }
+        }
         other => other.to_string(),
     };
-    text.lines().next().unwrap_or_default().to_string()
+    let line = text.lines().next().unwrap_or_default();
+    let line = line.replace("IoError: 'Custom { kind: InvalidData, error: ", "");
+    match line.char_indices().nth(160) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line,
+    }
 }
 
 #[cfg(test)]

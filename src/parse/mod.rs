@@ -116,10 +116,52 @@ pub fn parse_bytes(display_path: &str, id_base: &str, format: Format, bytes: &[u
             }
         }
     };
+    for brief in &mut parsed.briefs {
+        brief.body = split_long_paragraphs(std::mem::take(&mut brief.body));
+    }
     if let Some(warning) = warning {
         parsed.warnings.insert(0, warning);
     }
     parsed
+}
+
+/// A body paragraph longer than this is cut into passages of about
+/// `PASSAGE_TARGET` bytes, at sentence ends where possible: one passage is
+/// what a hit shows and what a snippet re-reads.
+const LONG_PARAGRAPH: usize = 16 * 1024;
+const PASSAGE_TARGET: usize = 4 * 1024;
+
+fn split_long_paragraphs(paragraphs: Vec<String>) -> Vec<String> {
+    if paragraphs.iter().all(|p| p.len() <= LONG_PARAGRAPH) {
+        return paragraphs;
+    }
+    let mut out = Vec::with_capacity(paragraphs.len());
+    for paragraph in paragraphs {
+        if paragraph.len() <= LONG_PARAGRAPH {
+            out.push(paragraph);
+            continue;
+        }
+        let mut rest = paragraph.as_str();
+        while rest.len() > PASSAGE_TARGET * 2 {
+            let mut limit = PASSAGE_TARGET;
+            while !rest.is_char_boundary(limit) {
+                limit -= 1;
+            }
+            let window = &rest[..limit];
+            let cut = window
+                .rfind(". ")
+                .map(|i| i + 1)
+                .filter(|&i| i >= PASSAGE_TARGET / 2)
+                .or_else(|| window.rfind(char::is_whitespace).filter(|&i| i > 0))
+                .unwrap_or(limit);
+            out.push(rest[..cut].trim().to_string());
+            rest = rest[cut..].trim_start();
+        }
+        if !rest.trim().is_empty() {
+            out.push(rest.trim().to_string());
+        }
+    }
+    out
 }
 
 /// Bytes to text: strips a BOM, decodes UTF-16 with a BOM, decodes invalid
@@ -275,6 +317,26 @@ mod tests {
         let parsed = parse_bytes("bad.txt", "bad", Format::Text, b"Caf\xe9 talks resume.");
         assert_eq!(parsed.briefs[0].body, vec!["Caf\u{FFFD} talks resume."]);
         assert!(parsed.warnings[0].contains("bad.txt"));
+    }
+
+    #[test]
+    fn very_long_paragraphs_become_several_passages_and_lose_nothing() {
+        let sentence = "Ministers met again in Geneva to discuss the text. ";
+        let huge = sentence.repeat(2000);
+        let parts = split_long_paragraphs(vec!["short".into(), huge.clone()]);
+        assert_eq!(parts[0], "short");
+        assert!(parts.len() > 10);
+        assert!(parts[1..].iter().all(|p| p.len() <= PASSAGE_TARGET * 2));
+        assert!(parts[1].ends_with('.'));
+        let words: usize = parts[1..]
+            .iter()
+            .map(|p| p.split_whitespace().count())
+            .sum();
+        assert_eq!(words, huge.split_whitespace().count());
+        // No whitespace at all: cut at character boundaries.
+        let blob = "é".repeat(20_000);
+        let parts = split_long_paragraphs(vec![blob.clone()]);
+        assert_eq!(parts.concat(), blob);
     }
 
     #[test]

@@ -1,0 +1,237 @@
+//! Actor recognition: which countries, organisations, armed groups and people
+//! a news text names.
+//!
+//! The gazetteer (`data/actors.toml`, embedded by [`Gazetteer::builtin`])
+//! lists canonical actors with their aliases; every ambiguity rule lives in
+//! that file (see its header). Matching runs one leftmost-longest
+//! Aho-Corasick automaton over all alias variants and blocked phrases, then
+//! checks word boundaries and each alias's rules. Everything here is pure:
+//! no I/O, no index.
+
+mod gazetteer;
+mod matcher;
+
+use std::collections::HashSet;
+
+pub use gazetteer::{Actor, ActorKind, Alias, Rules};
+pub use matcher::Mention;
+
+use gazetteer::Data;
+use matcher::{edit_distance, fold, Index};
+
+/// Index of an actor in its [`Gazetteer`]; valid until the next `merge`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActorId(pub u32);
+
+/// Canonical actors, their aliases and the automaton that finds them.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    data: Data,
+    index: Index,
+}
+
+/// The built-in data file.
+pub const BUILTIN_TOML: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/actors.toml"));
+
+impl Gazetteer {
+    /// Parses a gazetteer file. Rejects unknown keys, duplicate actors, an
+    /// alias given to two actors, and an alias that is also blocked.
+    pub fn from_toml(text: &str) -> anyhow::Result<Gazetteer> {
+        let data = gazetteer::parse(text)?;
+        let index = Index::build(&data)?;
+        Ok(Gazetteer { data, index })
+    }
+
+    /// The built-in gazetteer (`data/actors.toml`).
+    pub fn builtin() -> Gazetteer {
+        Gazetteer::from_toml(BUILTIN_TOML).expect("built-in data/actors.toml is valid")
+    }
+
+    /// Merges a user gazetteer into this one. An actor of the same kind and
+    /// name extends the existing one (aliases, demonyms and countries are
+    /// added, `successor` replaced) or, with `replace = true`, replaces it.
+    /// Alias texts and blocked phrases that `other` defines are taken away
+    /// from every other actor (the later file wins); an alias in `other`
+    /// unblocks a built-in blocked phrase of the same text. `[rules]`:
+    /// `context_window` replaces, `name_ok` adds.
+    pub fn merge(&mut self, other: Gazetteer) -> anyhow::Result<()> {
+        self.data.merge(other.data);
+        self.index = Index::build(&self.data)?;
+        Ok(())
+    }
+
+    /// All actors, indexable by [`ActorId`].
+    pub fn actors(&self) -> &[Actor] {
+        &self.data.actors
+    }
+
+    pub fn actor(&self, id: ActorId) -> &Actor {
+        &self.data.actors[id.0 as usize]
+    }
+
+    /// The id of an actor of this gazetteer (by kind and canonical name).
+    pub fn id_of(&self, kind: ActorKind, name: &str) -> Option<ActorId> {
+        self.data
+            .actors
+            .iter()
+            .position(|a| a.kind == kind && a.name.eq_ignore_ascii_case(name))
+            .map(|i| ActorId(i as u32))
+    }
+
+    /// Phrases that match nothing (they only shadow shorter aliases).
+    pub fn blocked(&self) -> &[String] {
+        &self.data.blocked
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.data.rules
+    }
+
+    /// Resolves a user-given name, case-insensitively, against canonical
+    /// names, facet paths ("/country/Iran", also without the leading slash)
+    /// and aliases ("us", "Washington", "americans", "Netanyahu"); accents
+    /// are optional and a leading "the " is ignored.
+    pub fn resolve(&self, name: &str) -> Option<&Actor> {
+        self.resolve_id(name).map(|id| self.actor(id))
+    }
+
+    pub fn resolve_id(&self, name: &str) -> Option<ActorId> {
+        let key = name.trim().to_lowercase();
+        let lookup = &self.index.lookup;
+        let find = |k: &str| lookup.get(k).or_else(|| lookup.get(&fold(k)));
+        find(&key)
+            .or_else(|| key.strip_prefix("the ").and_then(find))
+            .map(|&i| ActorId(i as u32))
+    }
+
+    /// Up to five canonical names closest to `name` (edit distance over
+    /// canonical names and aliases, case-insensitive; a prefix of at least
+    /// three letters counts as distance 1), best first, for "unknown actor"
+    /// messages.
+    pub fn suggest(&self, name: &str) -> Vec<String> {
+        let q = fold(&name.trim().to_lowercase());
+        if q.is_empty() {
+            return Vec::new();
+        }
+        let limit = (q.chars().count() / 3).max(2);
+        let mut scored: Vec<(usize, &str)> = Vec::new();
+        for a in &self.data.actors {
+            let mut best = usize::MAX;
+            let names =
+                std::iter::once(a.name.clone()).chain(a.all_aliases().into_iter().map(|x| x.text));
+            for n in names {
+                let n = fold(&n.to_lowercase());
+                let mut d = edit_distance(&q, &n);
+                if q.chars().count() >= 3 && n.starts_with(&q) && n != q {
+                    d = d.min(1);
+                }
+                best = best.min(d);
+            }
+            if best <= limit {
+                scored.push((best, &a.name));
+            }
+        }
+        scored.sort();
+        let mut out: Vec<String> = Vec::new();
+        for (_, n) in scored {
+            if !out.iter().any(|o| o == n) {
+                out.push(n.to_string());
+            }
+            if out.len() == 5 {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Every accepted alias occurrence in `text`, in text order.
+    pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        self.index.mentions(&self.data.rules, text)
+    }
+
+    /// Distinct actors named in `text` in order of first mention, each
+    /// followed by the countries it implies (`countries` of a person, org or
+    /// group entry) when those are not already listed.
+    pub fn extract_ids(&self, text: &str) -> Vec<ActorId> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for m in self.mentions(text) {
+            if seen.insert(m.actor) {
+                out.push(m.actor);
+            }
+            for &c in &self.index.implied[m.actor.0 as usize] {
+                let c = ActorId(c as u32);
+                if seen.insert(c) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+
+    /// [`Gazetteer::extract_ids`] as actors.
+    pub fn extract(&self, text: &str) -> Vec<&Actor> {
+        self.extract_ids(text)
+            .into_iter()
+            .map(|id| self.actor(id))
+            .collect()
+    }
+
+    /// Only the actors named directly, without implied countries.
+    pub fn extract_named(&self, text: &str) -> Vec<&Actor> {
+        let mut seen = HashSet::new();
+        self.mentions(text)
+            .into_iter()
+            .filter(|m| seen.insert(m.actor))
+            .map(|m| self.actor(m.actor))
+            .collect()
+    }
+
+    /// The countries a person, org or group entry implies.
+    pub fn implied_countries(&self, id: ActorId) -> Vec<&Actor> {
+        self.index.implied[id.0 as usize]
+            .iter()
+            .map(|&i| &self.data.actors[i])
+            .collect()
+    }
+
+    /// Follows `successor` links to the state that exists today
+    /// ("West Germany" -> "Germany"); the actor itself when it has none.
+    pub fn modern(&self, id: ActorId) -> ActorId {
+        let mut cur = id;
+        for _ in 0..8 {
+            let a = self.actor(cur);
+            match a
+                .successor
+                .as_deref()
+                .and_then(|s| self.id_of(ActorKind::Country, s))
+            {
+                Some(next) if next != cur => cur = next,
+                _ => break,
+            }
+        }
+        cur
+    }
+
+    /// Consistency problems: `countries`/`successor` naming no country,
+    /// and aliases shadowed by a blocked phrase of the same text after a
+    /// merge. Empty for the built-in file (a unit test checks it).
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for a in &self.data.actors {
+            for c in a.countries.iter().chain(a.successor.iter()) {
+                if self.id_of(ActorKind::Country, c).is_none() {
+                    problems.push(format!("{}: unknown country {c:?}", a.facet_path()));
+                }
+            }
+            if a.aliases.is_empty() && a.demonyms.is_empty() && a.kind == ActorKind::Country {
+                problems.push(format!("{}: no aliases", a.facet_path()));
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,442 @@
+//! Unit tests: one per ambiguity rule of the data file, the API, and the
+//! reference check.
+
+use std::sync::OnceLock;
+
+use super::*;
+
+fn g() -> &'static Gazetteer {
+    static G: OnceLock<Gazetteer> = OnceLock::new();
+    G.get_or_init(Gazetteer::builtin)
+}
+
+/// Canonical names extracted (named + implied), in order.
+fn names(text: &str) -> Vec<String> {
+    g().extract(text).iter().map(|a| a.name.clone()).collect()
+}
+
+#[test]
+fn builtin_data_is_consistent() {
+    let g = g();
+    assert!(g.validate().is_empty(), "{:?}", g.validate());
+    let countries = g
+        .actors()
+        .iter()
+        .filter(|a| a.kind == ActorKind::Country)
+        .count();
+    assert!(countries >= 195 + 4 + 8, "only {countries} countries");
+    for n in [
+        "Holy See",
+        "Palestine",
+        "Taiwan",
+        "Kosovo",
+        "Hong Kong",
+        "Western Sahara",
+        "USSR",
+        "West Germany",
+        "East Germany",
+        "Yugoslavia",
+        "Czechoslovakia",
+        "Burma",
+        "Zaire",
+        "Rhodesia",
+        "South Vietnam",
+        "North Yemen",
+        "South Yemen",
+        "Kampuchea",
+    ] {
+        assert!(g.resolve(n).is_some(), "{n} unknown");
+    }
+}
+
+#[test]
+fn case_sensitive_aliases_us_pronoun() {
+    assert_eq!(names("Tell us what the US wants."), ["United States"]);
+    assert!(names("Let us go, they told us.").is_empty());
+}
+
+#[test]
+fn case_sensitive_aliases_turkey_and_china() {
+    assert!(names("They roasted a turkey on fine china plates.").is_empty());
+    assert_eq!(
+        names("Turkey and China signed a deal."),
+        ["Turkey", "China"]
+    );
+}
+
+#[test]
+fn all_caps_lines_match_unambiguous_names() {
+    assert_eq!(
+        names("IRAN SAYS U.S. TALKS WILL GO AHEAD"),
+        ["Iran", "United States"]
+    );
+    assert_eq!(names("BAHIA COCOA REVIEW FROM BRAZIL"), ["Brazil"]);
+    // The upper-case form of a mixed-case alias needs an all-caps line.
+    assert!(names("the IRAN deal was signed").is_empty());
+}
+
+#[test]
+fn all_caps_pronouns_are_blocked_or_caps_false() {
+    assert!(names("LET US KNOW WHO WON").is_empty());
+    assert_eq!(
+        names("The WHO warned of a new outbreak."),
+        ["World Health Organization"]
+    );
+    // "Xi" has caps = false: the roman numeral in capitals is nothing.
+    assert!(names("POPE PIUS XI DIED").is_empty());
+    assert_eq!(
+        names("Xi met Putin."),
+        ["Xi Jinping", "China", "Vladimir Putin", "Russia"]
+    );
+}
+
+#[test]
+fn name_like_chad_and_jordan() {
+    assert!(names("Chad Smith scored twice.").is_empty());
+    assert_eq!(names("Troops were sent to Chad."), ["Chad"]);
+    assert!(names("Michael Jordan retired, and Mr. Jordan left.").is_empty());
+    assert_eq!(
+        names("In Jordan, officials said Jordan's king would travel."),
+        ["Jordan"]
+    );
+    assert_eq!(
+        names("Jordan Bardella spoke."),
+        ["Jordan Bardella", "France"]
+    );
+    // In a Title Case heading a following capitalised word proves nothing.
+    assert_eq!(names("Jordan Seeks Emergency Aid From Donors"), ["Jordan"]);
+}
+
+#[test]
+fn unless_context_georgia_the_us_state() {
+    // Atlanta is a U.S. city alias; Georgia next to it is the U.S. state.
+    assert_eq!(
+        names("The plant near Atlanta, Georgia, closed."),
+        ["United States"]
+    );
+    assert!(names("A plant in Savannah, in Georgia, closed.").is_empty());
+    assert!(names("Georgia regulators, the Public Service Commission said, agreed.").is_empty());
+    assert_eq!(
+        names("Protesters filled the streets of Tbilisi, Georgia."),
+        ["Georgia"]
+    );
+    assert_eq!(names("Georgia's ruling party won."), ["Georgia"]);
+}
+
+#[test]
+fn word_boundaries_niger_nigeria() {
+    assert_eq!(names("Nigeria and Nigerians"), ["Nigeria"]);
+    assert_eq!(names("Niger's junta"), ["Niger"]);
+    assert!(names("Romans and Omanization").is_empty());
+}
+
+#[test]
+fn blocked_phrases_shadow_aliases() {
+    assert!(names("The Washington Post and the New York Times reported.").is_empty());
+    assert!(names("She flew to New Mexico.").is_empty());
+    assert!(names("A China Daily Brief editorial.").is_empty());
+    assert!(names("Tankers in the Persian Gulf and the South China Sea.").is_empty());
+    assert_eq!(
+        names("Washington said Mexico agreed."),
+        ["United States", "Mexico"]
+    );
+}
+
+#[test]
+fn leftmost_longest_guinea_family() {
+    assert_eq!(names("Papua New Guinea"), ["Papua New Guinea"]);
+    assert!(names("the island of New Guinea").is_empty());
+    assert_eq!(
+        names("Guinea and Equatorial Guinea and Guinea-Bissau"),
+        ["Guinea", "Equatorial Guinea", "Guinea-Bissau"]
+    );
+}
+
+#[test]
+fn leftmost_longest_full_names_beat_surnames() {
+    assert_eq!(names("Abbas Araghchi said"), ["Abbas Araghchi", "Iran"]);
+    assert_eq!(names("Mahmoud Abbas said"), ["Mahmoud Abbas", "Palestine"]);
+    // A bare "Abbas" near "Araghchi" is the Iranian's first name, not the
+    // Palestinian president.
+    assert_eq!(
+        names("Araghchi arrived; Abbas later spoke."),
+        ["Abbas Araghchi", "Iran"]
+    );
+    assert_eq!(
+        names("Abbas spoke in Ramallah."),
+        ["Mahmoud Abbas", "Palestine"]
+    );
+}
+
+#[test]
+fn rejected_longer_pattern_does_not_hide_shorter_one() {
+    // "Israel Katz" is an alias; "Israel Katzir" is not a word boundary.
+    assert_eq!(names("Israel Katzir wrote"), ["Israel"]);
+}
+
+#[test]
+fn unless_context_stoltenberg() {
+    assert_eq!(
+        names("Stoltenberg said the Bundesbank"),
+        ["Gerhard Stoltenberg", "Germany"]
+    );
+    assert_eq!(
+        names("Jens Stoltenberg, the NATO chief. Stoltenberg said"),
+        ["Jens Stoltenberg", "Norway", "NATO"]
+    );
+}
+
+#[test]
+fn possessives_and_curly_apostrophes() {
+    assert_eq!(
+        names("Israel\u{2019}s options and Iran's reach"),
+        ["Israel", "Iran"]
+    );
+    assert_eq!(
+        names("C\u{f4}te d\u{2019}Ivoire and Cote d'Ivoire"),
+        ["Ivory Coast"]
+    );
+    assert_eq!(names("S\u{e3}o Paulo and Sao Paulo"), ["Brazil"]);
+}
+
+#[test]
+fn dash_compounds_split() {
+    assert_eq!(
+        names("U.S.\u{2013}Iran talks, U.S.-Israeli ties, Washington\u{2014}Jerusalem links"),
+        ["United States", "Iran", "Israel"]
+    );
+    assert_eq!(names("US-China trade"), ["United States", "China"]);
+}
+
+#[test]
+fn demonyms_and_plurals() {
+    assert_eq!(
+        names("Iranians and Israelis and Americans"),
+        ["Iran", "Israel", "United States"]
+    );
+    assert_eq!(
+        names("the British and the Swiss"),
+        ["United Kingdom", "Switzerland"]
+    );
+}
+
+#[test]
+fn regions_and_star_of_david_are_nothing() {
+    assert!(names("Across the Middle East, a Star of David flag flew.").is_empty());
+}
+
+#[test]
+fn persons_imply_their_country_only_in_extract() {
+    let g = g();
+    let named: Vec<&str> = g
+        .extract_named("Netanyahu met Putin")
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(named, ["Benjamin Netanyahu", "Vladimir Putin"]);
+    assert_eq!(
+        names("Netanyahu met Putin"),
+        ["Benjamin Netanyahu", "Israel", "Vladimir Putin", "Russia"]
+    );
+    // Officials of international organisations imply no country.
+    assert_eq!(names("Guterres said"), ["António Guterres"]);
+}
+
+#[test]
+fn historical_states_and_successors() {
+    let g = g();
+    let bonn = g.resolve_id("Bonn").unwrap();
+    assert_eq!(g.actor(bonn).name, "West Germany");
+    assert_eq!(g.actor(g.modern(bonn)).name, "Germany");
+    assert_eq!(
+        g.actor(g.modern(g.resolve_id("USSR").unwrap())).name,
+        "Russia"
+    );
+    assert_eq!(names("Burma and Kampuchea"), ["Myanmar", "Cambodia"]);
+    assert_eq!(
+        names("Soviet and West German officials"),
+        ["Soviet Union", "West Germany"]
+    );
+}
+
+#[test]
+fn resolve_is_case_insensitive() {
+    let g = g();
+    let name = |q: &str| g.resolve(q).map(|a| a.name.clone());
+    for q in [
+        "us",
+        "US",
+        "Washington",
+        "americans",
+        "the white house",
+        "u.s.a.",
+    ] {
+        assert_eq!(name(q).as_deref(), Some("United States"), "{q}");
+    }
+    assert_eq!(name("Netanyahu").as_deref(), Some("Benjamin Netanyahu"));
+    assert_eq!(name("/country/Iran").as_deref(), Some("Iran"));
+    assert_eq!(name("country/iran").as_deref(), Some("Iran"));
+    assert_eq!(name("persia").as_deref(), Some("Iran"));
+    assert_eq!(name("sao paulo").as_deref(), Some("Brazil"));
+    assert!(g.resolve("Atlantis").is_none());
+    assert_eq!(g.resolve("Iran").unwrap().facet_path(), "/country/Iran");
+    assert_eq!(g.resolve("hamas").unwrap().facet_path(), "/group/Hamas");
+    assert_eq!(g.resolve("NATO").unwrap().facet_path(), "/org/NATO");
+}
+
+#[test]
+fn suggest_finds_close_names() {
+    let g = g();
+    assert!(g.suggest("Irn").contains(&"Iran".to_string()));
+    assert_eq!(
+        g.suggest("Netanyhu").first().map(String::as_str),
+        Some("Benjamin Netanyahu")
+    );
+    assert!(g.suggest("Qwxyzzz").is_empty());
+    assert!(g.suggest("").is_empty());
+}
+
+#[test]
+fn extraction_order_is_first_mention() {
+    assert_eq!(
+        names("Oman, then Iran, then Oman again, then Israel"),
+        ["Oman", "Iran", "Israel"]
+    );
+    let g = g();
+    let m = g.mentions("Tehran and Muscat");
+    assert_eq!((m[0].start, m[0].end), (0, 6));
+    assert_eq!(g.actor(m[1].actor).name, "Oman");
+}
+
+#[test]
+fn from_toml_rejects_bad_files() {
+    let dup = r#"
+[[actor]]
+name = "A"
+kind = "country"
+aliases = ["X"]
+[[actor]]
+name = "B"
+kind = "country"
+aliases = ["X"]
+"#;
+    assert!(Gazetteer::from_toml(dup).is_err());
+    assert!(
+        Gazetteer::from_toml("blocked = [\"A\"]\n[[actor]]\nname = \"A\"\nkind = \"org\"\n")
+            .is_err()
+    );
+    assert!(Gazetteer::from_toml("[[actor]]\nname = \"A\"\nkind = \"planet\"\n").is_err());
+    assert!(Gazetteer::from_toml("[[actor]]\nname = \"A\"\nkind = \"org\"\ncolour = 1\n").is_err());
+    assert!(Gazetteer::from_toml(
+        "[[actor]]\nname = \"A\"\nkind = \"org\"\naliases = [{ text = \"B\", bogus = true }]\n"
+    )
+    .is_err());
+    let empty = Gazetteer::from_toml("").unwrap();
+    assert!(empty.extract("Iran").is_empty());
+}
+
+#[test]
+fn merge_adds_overrides_and_moves_aliases() {
+    let mut g = Gazetteer::builtin();
+    let user = Gazetteer::from_toml(
+        r#"
+blocked = ["Oman Air"]
+
+[[actor]]
+name = "Iran"
+kind = "country"
+aliases = ["Islamic Republic of Persia"]
+
+[[actor]]
+name = "Atlantis"
+kind = "country"
+aliases = ["Poseidonia", "Muscat"]
+
+[[actor]]
+name = "Ada Lovelace"
+kind = "person"
+countries = ["United Kingdom"]
+
+[[actor]]
+name = "Nauru"
+kind = "country"
+replace = true
+aliases = ["Pleasant Island"]
+"#,
+    )
+    .unwrap();
+    g.merge(user).unwrap();
+    assert!(g.validate().is_empty());
+    let names = |t: &str| {
+        g.extract(t)
+            .iter()
+            .map(|a| a.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names("the Islamic Republic of Persia"), ["Iran"]);
+    assert_eq!(names("Tehran"), ["Iran"]); // built-in aliases kept
+    assert_eq!(names("Muscat and Poseidonia"), ["Atlantis"]); // alias moved
+    assert_eq!(names("Oman Air flew"), Vec::<String>::new());
+    assert_eq!(names("Ada Lovelace"), ["Ada Lovelace", "United Kingdom"]);
+    assert_eq!(names("Pleasant Island"), ["Nauru"]);
+    assert_eq!(names("Nauruan"), Vec::<String>::new()); // replaced entry lost its demonym
+                                                        // An alias in a user file unblocks a built-in blocked phrase.
+    let mut g2 = Gazetteer::builtin();
+    g2.merge(
+        Gazetteer::from_toml("[[actor]]\nname = \"Washington Post\"\nkind = \"org\"\n").unwrap(),
+    )
+    .unwrap();
+    let n: Vec<String> = g2
+        .extract("the Washington Post said")
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    assert_eq!(n, ["Washington Post"]);
+}
+
+/// Own sentences with the constructs of the reference brief.
+#[test]
+fn reference_constructs() {
+    let text = "Washington Urges Israel to Wait as US and Iran Meet in Oman\n\n\
+        The United States asked Israel to hold off during U.S.-Iran talks in Oman, \
+        a sign of close Washington\u{2013}Jerusalem coordination. Tehran agreed.\n\
+        Detail of a flag with the Star of David.\n\
+        Prime Minister Benjamin Netanyahu weighed Israel\u{2019}s options, and the \
+        U.S.\u{2013}Israeli relationship held across the Middle East.\n\
+        China Daily Brief Editorial\n\
+        Iranian Foreign Minister Abbas Araghchi said talks in Muscat would go ahead \
+        and Iran\u{2019}s delegation would travel; Netanyahu met his cabinet.";
+    assert_eq!(
+        names(text),
+        [
+            "United States",
+            "Israel",
+            "Iran",
+            "Oman",
+            "Benjamin Netanyahu",
+            "Abbas Araghchi"
+        ]
+    );
+}
+
+/// The shared reference brief, read at test time when it is present.
+#[test]
+fn reference_brief_if_present() {
+    let path = std::env::var("BRIEFS_REFERENCE")
+        .unwrap_or_else(|_| "/work/shared/reference/brief-oman-talks.txt".to_string());
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: {path} not found");
+        return;
+    };
+    assert_eq!(
+        names(&text),
+        [
+            "United States",
+            "Israel",
+            "Iran",
+            "Oman",
+            "Benjamin Netanyahu",
+            "Abbas Araghchi"
+        ]
+    );
+}
