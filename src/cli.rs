@@ -10,7 +10,7 @@ use crate::brief::Section;
 use crate::index::{IndexConfig, COMMIT_EVERY_BYTES};
 use crate::output::Format;
 use crate::search::SearchRequest;
-use crate::{BenchConfig, Command, ParseConfig, QueryConfig, ShowConfig};
+use crate::{ActorsConfig, BenchConfig, Command, ParseConfig, QueryConfig, ShowConfig};
 
 const DEFAULT_INDEX: &str = "index";
 const DEFAULT_CORPUS: &str = "corpus";
@@ -46,6 +46,9 @@ enum Sub {
         /// Memory budget of the index writer, in MB
         #[arg(long, value_name = "MB", default_value_t = 256)]
         memory: usize,
+        /// Your own actors (the data/actors.toml format): added to the built-in ones, kept by the index
+        #[arg(long, value_name = "FILE")]
+        actors: Option<PathBuf>,
         /// Commit every this many MB of input (for tests of killed runs)
         #[arg(long, value_name = "MB", hide = true)]
         commit_every: Option<u64>,
@@ -70,6 +73,37 @@ enum Sub {
         /// Most passages one brief contributes (0 = no cap)
         #[arg(long, value_name = "N", default_value_t = 3)]
         per_brief: usize,
+        /// Only briefs that involve this actor: a name, alias or facet path (repeatable: all of them)
+        #[arg(long = "actor", value_name = "A")]
+        actors: Vec<String>,
+        /// With several --actor: any of them instead of all
+        #[arg(long)]
+        any_actor: bool,
+        /// Where the actor must be named: in the brief (default) or in the passage itself
+        #[arg(long, value_name = "WHERE", value_parser = ["brief", "passage"], default_value = "brief")]
+        actor_in: String,
+        /// Count the actors of the matching briefs
+        #[arg(long)]
+        facets: bool,
+        /// JSON Lines output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count actors in distinct briefs: of the briefs matching QUERY, or of all
+    Actors {
+        query: Option<String>,
+        /// Index folder
+        #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
+        index: PathBuf,
+        /// Only actors of this kind
+        #[arg(long, value_name = "KIND", value_parser = ["country", "person", "org", "group"])]
+        kind: Option<String>,
+        /// At most this many actors (0 = all)
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        limit: usize,
+        /// Print the actors the index knows (built-in and your own) with their aliases
+        #[arg(long)]
+        list: bool,
         /// JSON Lines output
         #[arg(long)]
         json: bool,
@@ -105,6 +139,9 @@ enum Sub {
         /// JSON Lines output, one brief a line
         #[arg(long)]
         json: bool,
+        /// Your own actors (the data/actors.toml format), added to the built-in ones
+        #[arg(long, value_name = "FILE")]
+        actors: Option<PathBuf>,
     },
 }
 
@@ -138,6 +175,7 @@ impl Cli {
                 rebuild,
                 threads,
                 memory,
+                actors,
                 commit_every,
             } => Command::Index(IndexConfig {
                 corpora: if corpora.is_empty() {
@@ -151,6 +189,7 @@ impl Cli {
                 memory_mb: memory,
                 progress: std::io::stderr().is_terminal(),
                 commit_every_bytes: commit_every.map_or(COMMIT_EVERY_BYTES, |mb| mb.max(1) << 20),
+                actors_file: actors,
             }),
             Sub::Query {
                 query,
@@ -159,6 +198,10 @@ impl Cli {
                 offset,
                 sections,
                 per_brief,
+                actors,
+                any_actor,
+                actor_in,
+                facets,
                 json,
             } => {
                 let auto_corpus = match &index {
@@ -169,12 +212,16 @@ impl Cli {
                 };
                 Command::Query(QueryConfig {
                     request: SearchRequest {
-                        query,
                         limit,
                         offset,
                         sections,
                         per_brief,
+                        any_actor,
+                        actor_in_passage: actor_in == "passage",
+                        facets,
+                        ..SearchRequest::new(&query)
                     },
+                    actor_names: actors,
                     index_dir: index.unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX)),
                     format: format(json),
                     auto_corpus,
@@ -191,6 +238,21 @@ impl Cli {
                 index_dir: index,
                 format: format(json),
             }),
+            Sub::Actors {
+                query,
+                index,
+                kind,
+                limit,
+                list,
+                json,
+            } => Command::Actors(ActorsConfig {
+                query,
+                index_dir: index,
+                kind,
+                limit,
+                list,
+                format: format(json),
+            }),
             Sub::Bench {
                 queries,
                 index,
@@ -202,9 +264,10 @@ impl Cli {
                 runs: runs.max(1),
                 limit,
             }),
-            Sub::Parse { file, json } => Command::Parse(ParseConfig {
+            Sub::Parse { file, json, actors } => Command::Parse(ParseConfig {
                 file,
                 format: format(json),
+                actors_file: actors,
             }),
         }
     }

@@ -16,10 +16,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use tantivy::schema::TantivyDocument;
+use tantivy::indexer::UserOperation;
+use tantivy::schema::{Facet, TantivyDocument};
 use tantivy::{IndexWriter, Term};
 use walkdir::WalkDir;
 
+use crate::actors::{self, Gazetteer};
 use crate::brief::{brief_key, fnv1a, Brief};
 use crate::parse::{self, Format, Skip};
 use crate::schema::{Fields, BRIEF_RECORD, SCHEMA_VERSION};
@@ -37,6 +39,10 @@ pub struct IndexConfig {
     pub progress: bool,
     /// Commit after this many bytes of parsed input.
     pub commit_every_bytes: u64,
+    /// A gazetteer file of the user's (the `data/actors.toml` format) that
+    /// adds or overrides actors. The index keeps a copy and uses it on later
+    /// runs until another file is given or the index is rebuilt.
+    pub actors_file: Option<PathBuf>,
 }
 
 /// What a run did, for the summary.
@@ -71,6 +77,10 @@ struct FileEntry {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Manifest {
     files: BTreeMap<String, FileEntry>,
+    /// Fingerprint of the gazetteer the actors were extracted with: when it
+    /// changes, every file is parsed again.
+    #[serde(default)]
+    gazetteer: u64,
 }
 
 /// By default, commit after this many bytes of parsed input, so that a
@@ -91,6 +101,18 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     let started = Instant::now();
     let mut report = IndexReport::default();
     let (store, mut manifest) = open_or_create(config)?;
+    let custom_actors = custom_actors(config, &store)?;
+    let gazetteer = gazetteer(custom_actors.as_deref())?;
+    let fingerprint = fnv1a(
+        format!(
+            "{}{}",
+            actors::BUILTIN_TOML,
+            custom_actors.as_deref().unwrap_or("")
+        )
+        .as_bytes(),
+    );
+    let reextract = manifest.gazetteer != fingerprint;
+    manifest.gazetteer = fingerprint;
     let found = walk(config, &mut report)?;
     report.files_seen = found.len() + report.skipped.len();
 
@@ -126,7 +148,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     for file in &found {
         seen.insert(file.display.clone());
         let old = manifest.files.get(&file.display).cloned();
-        if let Some(old) = &old {
+        if let Some(old) = old.as_ref().filter(|_| !reextract) {
             if old.size == file.size && old.mtime_ns == file.mtime_ns {
                 report.unchanged += old.briefs.len();
                 progress.advance(file.size);
@@ -146,7 +168,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
         };
         report.bytes_read += bytes.len() as u64;
         let hash = fnv1a(&bytes);
-        if let Some(old) = &old {
+        if let Some(old) = old.as_ref().filter(|_| !reextract) {
             if old.hash == hash {
                 report.unchanged += old.briefs.len();
                 let entry = FileEntry {
@@ -195,7 +217,8 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             } else {
                 report.added += 1;
             }
-            entry.passages += add_brief(&writer, &store.fields, &brief)?;
+            let passage_actors = gazetteer.annotate(&mut brief);
+            entry.passages += add_brief(&writer, &store.fields, &brief, &passage_actors)?;
             entry.briefs.push(brief.id);
         }
         report.removed += old_ids
@@ -209,7 +232,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
 
         bytes_since_commit += file.size;
         if bytes_since_commit >= config.commit_every_bytes {
-            commit(&mut writer, &store, &manifest)?;
+            commit(&mut writer, &store, &manifest, custom_actors.as_deref())?;
             report.commits += 1;
             bytes_since_commit = 0;
         }
@@ -232,8 +255,11 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     }
     progress.finish();
 
-    if dirty || store::read_payload(&store.index)?.is_none() {
-        commit(&mut writer, &store, &manifest)?;
+    let payload = store::read_payload(&store.index)?;
+    let actors_changed = payload.as_ref().and_then(|p| p.actors_file.clone())
+        != custom_actors.as_deref().map(actors_file_name);
+    if dirty || reextract || actors_changed || payload.is_none() {
+        commit(&mut writer, &store, &manifest, custom_actors.as_deref())?;
         report.commits += 1;
     }
     writer.wait_merging_threads().map_err(|e| {
@@ -302,6 +328,7 @@ fn commit(
     writer: &mut IndexWriter<TantivyDocument>,
     store: &Store,
     manifest: &Manifest,
+    custom_actors: Option<&str>,
 ) -> Result<()> {
     let stamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -316,9 +343,18 @@ fn commit(
         file.sync_all()
     };
     write().with_context(|| format!("failed to write {}", path.display()))?;
+    let actors_name = custom_actors.map(actors_file_name);
+    if let (Some(text), Some(actors_name)) = (custom_actors, &actors_name) {
+        let actors_path = store.dir.join(actors_name);
+        if !actors_path.exists() {
+            write_synced(&actors_path, text.as_bytes())
+                .with_context(|| format!("failed to write {}", actors_path.display()))?;
+        }
+    }
     let payload = serde_json::to_string(&Payload {
         schema_version: SCHEMA_VERSION,
         manifest: Some(name.clone()),
+        actors_file: actors_name.clone(),
     })?;
     let mut prepared = writer
         .prepare_commit()
@@ -330,7 +366,10 @@ fn commit(
     if let Ok(entries) = std::fs::read_dir(&store.dir) {
         for entry in entries.flatten() {
             let other = entry.file_name().to_string_lossy().into_owned();
-            if other.starts_with("briefs-manifest-") && other != name {
+            let stale_manifest = other.starts_with("briefs-manifest-") && other != name;
+            let stale_actors =
+                other.starts_with("briefs-actors-") && Some(&other) != actors_name.as_ref();
+            if stale_manifest || stale_actors {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -338,31 +377,114 @@ fn commit(
     Ok(())
 }
 
-/// Adds one brief document and its passage documents; returns the number
-/// of passages.
+/// Adds one brief document and its passage documents as one batch, so that
+/// they land in the same segment; returns the number of passages.
 fn add_brief(
     writer: &IndexWriter<TantivyDocument>,
     fields: &Fields,
     brief: &Brief,
+    passage_actors: &[Vec<String>],
 ) -> Result<usize> {
     let key = brief_key(&brief.id);
+    let facets = |paths: &[String]| -> Vec<Facet> {
+        paths
+            .iter()
+            .filter_map(|p| Facet::from_text(p).ok())
+            .collect()
+    };
+    let brief_actors = facets(&brief.actors);
+    let passages = brief.passages();
+    let mut ops = Vec::with_capacity(passages.len() + 1);
     let mut record = TantivyDocument::new();
     record.add_u64(fields.section, BRIEF_RECORD);
     record.add_u64(fields.brief_key, key);
     record.add_text(fields.brief_id, &brief.id);
     record.add_text(fields.brief_json, serde_json::to_string(brief)?);
-    writer.add_document(record)?;
-    let passages = brief.passages();
-    for passage in &passages {
+    for facet in &brief_actors {
+        record.add_facet(fields.actors, facet.clone());
+    }
+    ops.push(UserOperation::Add(record));
+    for (i, passage) in passages.iter().enumerate() {
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.section_field(passage.section), passage.text);
         doc.add_text(fields.text, passage.text);
         doc.add_u64(fields.section, passage.section.code());
         doc.add_u64(fields.ordinal, passage.ordinal);
         doc.add_u64(fields.brief_key, key);
-        writer.add_document(doc)?;
+        for facet in &brief_actors {
+            doc.add_facet(fields.actors, facet.clone());
+        }
+        for facet in facets(passage_actors.get(i).map(Vec::as_slice).unwrap_or_default()) {
+            doc.add_facet(fields.passage_actors, facet);
+        }
+        ops.push(UserOperation::Add(doc));
     }
+    writer.run(ops).map_err(|e| {
+        anyhow::anyhow!(
+            "failed to add a brief to the index: {}",
+            store::one_line(&e)
+        )
+    })?;
     Ok(passages.len())
+}
+
+/// The name under which the index keeps a user's actors file.
+fn actors_file_name(text: &str) -> String {
+    format!("briefs-actors-{:016x}.toml", fnv1a(text.as_bytes()))
+}
+
+/// The user's actors file of this run, or the copy the index kept.
+fn custom_actors(config: &IndexConfig, store: &Store) -> Result<Option<String>> {
+    if let Some(path) = &config.actors_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read the actors file {}", path.display()))?;
+        return Ok(Some(text));
+    }
+    if config.rebuild {
+        return Ok(None);
+    }
+    let Some(name) = store::read_payload(&store.index)?.and_then(|p| p.actors_file) else {
+        return Ok(None);
+    };
+    std::fs::read_to_string(store.dir.join(&name))
+        .map(Some)
+        .map_err(|e| {
+            store::damaged(
+                &store.dir,
+                &format!("its actors file {name} is unreadable: {e}"),
+            )
+        })
+}
+
+/// The gazetteer an index was written with: the built-in one and the
+/// user's actors file the index keeps, if any.
+pub fn gazetteer_of(store: &Store) -> Result<Gazetteer> {
+    let custom = match store::read_payload(&store.index)?.and_then(|p| p.actors_file) {
+        Some(name) => Some(std::fs::read_to_string(store.dir.join(&name)).map_err(|e| {
+            store::damaged(
+                &store.dir,
+                &format!("its actors file {name} is unreadable: {e}"),
+            )
+        })?),
+        None => None,
+    };
+    gazetteer(custom.as_deref())
+}
+
+/// The built-in gazetteer, with the user's file merged in.
+pub fn gazetteer(custom: Option<&str>) -> Result<Gazetteer> {
+    let mut gazetteer = Gazetteer::builtin();
+    if let Some(text) = custom {
+        let extra = Gazetteer::from_toml(text).context("the actors file is not valid")?;
+        gazetteer.merge(extra)?;
+    }
+    Ok(gazetteer)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 fn unique_id(id: &str, in_use: &HashSet<String>) -> String {

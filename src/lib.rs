@@ -1,6 +1,7 @@
 //! briefs: a search engine for archives of news briefs, built on tantivy.
 //! This file lists the modules and holds the one dispatcher.
 
+pub mod actors;
 pub mod brief;
 pub mod cli;
 mod cmd;
@@ -29,12 +30,16 @@ pub enum Command {
     Query(QueryConfig),
     Show(ShowConfig),
     Parse(ParseConfig),
+    Actors(ActorsConfig),
     Bench(BenchConfig),
 }
 
 #[derive(Debug, Clone)]
 pub struct QueryConfig {
     pub request: SearchRequest,
+    /// Actor names as the user gave them (`--actor`), resolved against the
+    /// index's gazetteer into `request.actors`.
+    pub actor_names: Vec<String>,
     pub index_dir: PathBuf,
     pub format: Format,
     /// Build the index from this corpus first when there is none.
@@ -53,6 +58,21 @@ pub struct ShowConfig {
 #[derive(Debug, Clone)]
 pub struct ParseConfig {
     pub file: PathBuf,
+    pub format: Format,
+    /// A user's actors file merged into the built-in gazetteer.
+    pub actors_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActorsConfig {
+    /// Count over the briefs matching this query; over all when `None`.
+    pub query: Option<String>,
+    pub index_dir: PathBuf,
+    pub kind: Option<String>,
+    /// At most this many actors; 0 = all.
+    pub limit: usize,
+    /// Print the gazetteer in effect instead of counts.
+    pub list: bool,
     pub format: Format,
 }
 
@@ -81,6 +101,7 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Command::Query(config) => cmd::query::execute(&config, out, err),
         Command::Show(config) => cmd::show::execute(&config, out, err),
         Command::Parse(config) => cmd::parse::execute(&config, out, err),
+        Command::Actors(config) => cmd::actors::execute(&config, out, err),
         Command::Bench(config) => cmd::bench::execute(&config, out, err),
     }
 }

@@ -5,8 +5,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::actors::Gazetteer;
 use crate::brief::{Brief, Section};
-use crate::search::{Hit, SearchResults};
+use crate::search::{ActorCount, Hit, SearchResults};
 
 /// How to print: JSON Lines, or text with or without colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,12 +42,36 @@ struct HitLine<'a> {
 }
 
 #[derive(Serialize)]
-struct SummaryLine {
+struct SummaryLine<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     passages: u64,
     briefs: u64,
     elapsed_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facets: Option<Vec<FacetLine<'a>>>,
+}
+
+/// One actor count, in `facets` and in `briefs actors --json`.
+#[derive(Serialize)]
+struct FacetLine<'a> {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    line_type: Option<&'static str>,
+    actor: &'a str,
+    name: &'a str,
+    briefs: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+}
+
+fn facet_line(count: &ActorCount, standalone: bool) -> FacetLine<'_> {
+    FacetLine {
+        line_type: standalone.then_some("actor"),
+        actor: &count.actor,
+        name: count.name(),
+        briefs: count.briefs,
+        kind: standalone.then(|| count.kind()),
+    }
 }
 
 fn json_line<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
@@ -73,6 +98,10 @@ pub fn print_results(
                     passages: results.passages,
                     briefs: results.briefs,
                     elapsed_ms,
+                    facets: results
+                        .facets
+                        .as_ref()
+                        .map(|f| f.iter().map(|c| facet_line(c, false)).collect()),
                 },
             )
         }
@@ -91,9 +120,103 @@ pub fn print_results(
                 plural(results.passages),
                 results.briefs,
                 plural(results.briefs)
-            )
+            )?;
+            if let Some(facets) = &results.facets {
+                let top: Vec<String> = facets
+                    .iter()
+                    .take(FACETS_IN_TEXT)
+                    .map(|c| format!("{} {}", c.name(), c.briefs))
+                    .collect();
+                let more = facets.len().saturating_sub(FACETS_IN_TEXT);
+                let more = if more > 0 {
+                    format!(" (+{more} more)")
+                } else {
+                    String::new()
+                };
+                writeln!(out, "actors: {}{more}", top.join(" · "))?;
+            }
+            Ok(())
         }
     }
+}
+
+/// Actors listed on the text summary line of `query --facets`.
+const FACETS_IN_TEXT: usize = 12;
+
+/// Prints actor counts: JSON Lines, or text grouped by kind.
+pub fn print_actor_counts(
+    out: &mut dyn Write,
+    counts: &[ActorCount],
+    format: Format,
+) -> io::Result<()> {
+    let color = match format {
+        Format::Json => {
+            for count in counts {
+                json_line(out, &facet_line(count, true))?;
+            }
+            return Ok(());
+        }
+        Format::Text { color } => color,
+    };
+    for (kind, heading) in [
+        ("country", "Countries"),
+        ("person", "People"),
+        ("org", "Organisations"),
+        ("group", "Groups"),
+    ] {
+        let of_kind: Vec<&ActorCount> = counts.iter().filter(|c| c.kind() == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        writeln!(out, "{}", paint(color, BOLD, heading))?;
+        for count in of_kind {
+            writeln!(out, "  {:>6}  {}", count.briefs, count.name())?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints the gazetteer: one actor a line with its aliases, or JSON Lines.
+pub fn print_gazetteer(
+    out: &mut dyn Write,
+    gazetteer: &Gazetteer,
+    kind: Option<&str>,
+    format: Format,
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct ActorLine<'a> {
+        #[serde(rename = "type")]
+        line_type: &'static str,
+        actor: String,
+        name: &'a str,
+        kind: &'static str,
+        aliases: Vec<String>,
+    }
+    for actor in gazetteer.actors() {
+        if kind.is_some_and(|k| k != actor.kind.as_str()) {
+            continue;
+        }
+        let aliases: Vec<String> = actor
+            .all_aliases()
+            .into_iter()
+            .map(|a| a.text)
+            .filter(|a| a != &actor.name)
+            .collect();
+        match format {
+            Format::Json => json_line(
+                out,
+                &ActorLine {
+                    line_type: "actor",
+                    actor: actor.facet_path(),
+                    name: &actor.name,
+                    kind: actor.kind.as_str(),
+                    aliases,
+                },
+            )?,
+            Format::Text { .. } => writeln!(out, "{}  {}", actor.facet_path(), aliases.join(", "))?,
+        }
+    }
+    Ok(())
 }
 
 fn plural(n: u64) -> &'static str {
@@ -240,6 +363,7 @@ mod tests {
             hits: vec![hit()],
             passages: 4,
             briefs: 2,
+            facets: None,
             elapsed_ms: 0.51234,
         };
         let mut out = Vec::new();
@@ -264,6 +388,7 @@ mod tests {
             hits: vec![hit()],
             passages: 1,
             briefs: 1,
+            facets: None,
             elapsed_ms: 1.0,
         };
         let mut plain = Vec::new();

@@ -10,15 +10,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, QueryParser, QueryParserError,
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RegexQuery,
+    TermQuery, TermSetQuery,
 };
+use tantivy::query_grammar::Occur as GrammarOccur;
 use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
 use tantivy::schema::Field;
+use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
-use tantivy::{Index, Term};
+use tantivy::Term;
 
 use crate::brief::Section;
-use crate::schema::Fields;
+use crate::schema::{self, Fields};
 
 /// Extra score for passages whose words stand next to each other, in order.
 const ADJACENT_BOOST: f32 = 1.0;
@@ -89,12 +92,7 @@ pub fn normalize(text: &str) -> String {
         .collect()
 }
 
-pub fn compile(
-    index: &Index,
-    fields: &Fields,
-    analyzer: &TextAnalyzer,
-    text: &str,
-) -> Result<CompiledQuery> {
+pub fn compile(fields: &Fields, analyzer: &TextAnalyzer, text: &str) -> Result<CompiledQuery> {
     let normalized = normalize(text);
     let text = normalized.as_str();
     if text.trim().is_empty() {
@@ -105,11 +103,20 @@ pub fn compile(
     let ast = tantivy::query_grammar::parse_query(text).map_err(|_| syntax_error(text))?;
     check_fields(&ast)?;
 
-    let mut parser = QueryParser::for_index(index, fields.section_fields());
-    parser.set_conjunction_by_default();
-    let main = parser
-        .parse_query(text)
-        .map_err(|e| parser_error(text, e))?;
+    let builder = Builder {
+        fields,
+        analyzer: analyzer.clone(),
+        prefix_analyzer: schema::prefix_analyzer(),
+    };
+    let main = match builder.build(&ast)? {
+        Some(query) if has_positive(&ast) => query,
+        _ => {
+            return Err(QueryError(
+                "the query only excludes words: add at least one word to look for".into(),
+            )
+            .into())
+        }
+    };
 
     let mut walk = Walk {
         analyzer: analyzer.clone(),
@@ -211,20 +218,158 @@ fn syntax_error(text: &str) -> anyhow::Error {
     .into()
 }
 
-fn parser_error(text: &str, err: QueryParserError) -> anyhow::Error {
-    match err {
-        QueryParserError::SyntaxError(_) => syntax_error(text),
-        QueryParserError::FieldDoesNotExist(name) => QueryError(format!(
-            "unknown field `{name}:` in the query; valid fields are {}",
-            valid_fields()
-        ))
-        .into(),
-        QueryParserError::AllButQueryForbidden => {
-            QueryError("the query only excludes words: add at least one word to look for".into())
-                .into()
-        }
-        other => QueryError(format!("the query cannot be run: {other}")).into(),
+/// True when the query holds something to look for, not only exclusions.
+fn has_positive(ast: &UserInputAst) -> bool {
+    match ast {
+        UserInputAst::Clause(clauses) => clauses
+            .iter()
+            .any(|(occur, sub)| !matches!(occur, Some(GrammarOccur::MustNot)) && has_positive(sub)),
+        UserInputAst::Boost(inner, _) => has_positive(inner),
+        UserInputAst::Leaf(_) => true,
     }
+}
+
+/// A word with a trailing `*` (`nucl*`): a prefix, whether or not the
+/// grammar marked it.
+fn is_prefix(lit: &UserInputLiteral) -> bool {
+    lit.prefix || (lit.delimiter == Delimiter::None && lit.phrase.ends_with('*'))
+}
+
+/// Builds the tantivy query from the parsed query, with tantivy's meaning
+/// (all words required by default, `OR`, `-`, `+`, phrases with slop, field
+/// prefixes) and real prefix search for `word*`.
+struct Builder<'a> {
+    fields: &'a Fields,
+    analyzer: TextAnalyzer,
+    prefix_analyzer: TextAnalyzer,
+}
+
+impl Builder<'_> {
+    fn build(&self, ast: &UserInputAst) -> Result<Option<Box<dyn Query>>> {
+        match ast {
+            UserInputAst::Clause(clauses) => {
+                let mut built: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for (occur, sub) in clauses {
+                    let occur = match occur {
+                        Some(GrammarOccur::Should) => Occur::Should,
+                        Some(GrammarOccur::MustNot) => Occur::MustNot,
+                        Some(GrammarOccur::Must) | None => Occur::Must,
+                    };
+                    if let Some(query) = self.build(sub)? {
+                        built.push((occur, query));
+                    }
+                }
+                Ok(match built.len() {
+                    0 => None,
+                    1 if built[0].0 != Occur::MustNot => built.pop().map(|(_, q)| q),
+                    _ => Some(Box::new(BooleanQuery::new(built))),
+                })
+            }
+            UserInputAst::Boost(inner, boost) => Ok(self.build(inner)?.map(|q| {
+                Box::new(BoostQuery::new(q, boost.into_inner() as f32)) as Box<dyn Query>
+            })),
+            UserInputAst::Leaf(leaf) => self.leaf(leaf),
+        }
+    }
+
+    fn fields_of(&self, name: Option<&str>) -> Vec<Field> {
+        match name.and_then(Section::from_name) {
+            Some(section) => vec![self.fields.section_field(section)],
+            None => self.fields.section_fields(),
+        }
+    }
+
+    fn leaf(&self, leaf: &UserInputLeaf) -> Result<Option<Box<dyn Query>>> {
+        let per_field: Vec<Box<dyn Query>> = match leaf {
+            UserInputLeaf::Literal(lit) => {
+                let mut out = Vec::new();
+                for field in self.fields_of(lit.field_name.as_deref()) {
+                    out.extend(self.literal(field, lit));
+                }
+                out
+            }
+            UserInputLeaf::Set { field, elements } => {
+                let mut out = Vec::new();
+                for f in self.fields_of(field.as_deref()) {
+                    let terms: Vec<Term> = elements
+                        .iter()
+                        .flat_map(|e| analyse(&self.analyzer, e))
+                        .map(|(_, t)| Term::from_field_text(f, &t))
+                        .collect();
+                    if !terms.is_empty() {
+                        out.push(Box::new(TermSetQuery::new(terms)) as Box<dyn Query>);
+                    }
+                }
+                out
+            }
+            UserInputLeaf::All => vec![Box::new(AllQuery) as Box<dyn Query>],
+            UserInputLeaf::Range { .. } | UserInputLeaf::Regex { .. } | UserInputLeaf::Exists { .. } => {
+                return Err(QueryError(
+                    "ranges, regular expressions and field existence are not supported in briefs queries: search words and phrases".into(),
+                )
+                .into())
+            }
+        };
+        Ok(match per_field.len() {
+            0 => None,
+            1 => per_field.into_iter().next(),
+            _ => Some(Box::new(BooleanQuery::new(
+                per_field.into_iter().map(|q| (Occur::Should, q)).collect(),
+            ))),
+        })
+    }
+
+    fn literal(&self, field: Field, lit: &UserInputLiteral) -> Option<Box<dyn Query>> {
+        if is_prefix(lit) {
+            let words = analyse(&self.prefix_analyzer, lit.phrase.trim_end_matches('*'));
+            return match words.as_slice() {
+                [] => None,
+                [(_, prefix)] => RegexQuery::from_pattern(&format!("{prefix}.*"), field)
+                    .ok()
+                    .map(|q| Box::new(q) as Box<dyn Query>),
+                _ => {
+                    let mut terms: Vec<(usize, Term)> =
+                        analyse(&self.analyzer, lit.phrase.trim_end_matches('*'))
+                            .into_iter()
+                            .map(|(pos, t)| (pos, Term::from_field_text(field, &t)))
+                            .collect();
+                    if let (Some(last), Some((_, prefix))) = (terms.last_mut(), words.last()) {
+                        last.1 = Term::from_field_text(field, prefix);
+                    }
+                    Some(Box::new(PhrasePrefixQuery::new_with_offset(terms)))
+                }
+            };
+        }
+        let words = analyse(&self.analyzer, &lit.phrase);
+        match words.as_slice() {
+            [] => None,
+            [(_, word)] => Some(Box::new(TermQuery::new(
+                Term::from_field_text(field, word),
+                IndexRecordOption::WithFreqs,
+            ))),
+            _ => {
+                let terms = words
+                    .iter()
+                    .map(|(pos, w)| (*pos, Term::from_field_text(field, w)))
+                    .collect();
+                Some(Box::new(PhraseQuery::new_with_offset_and_slop(
+                    terms, lit.slop,
+                )))
+            }
+        }
+    }
+}
+
+/// Analysed tokens with their positions.
+fn analyse(analyzer: &TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut analyzer = analyzer.clone();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        let token = stream.token();
+        out.push((token.position, token.text.clone()));
+    }
+    out
 }
 
 struct Walk {
@@ -277,14 +422,22 @@ impl Walk {
     }
 
     fn literal(&mut self, lit: &UserInputLiteral) {
-        let words = self.analyse(&lit.phrase);
+        let prefix = is_prefix(lit);
+        let words = if prefix {
+            analyse(&schema::prefix_analyzer(), lit.phrase.trim_end_matches('*'))
+                .into_iter()
+                .map(|(_, w)| w)
+                .collect()
+        } else {
+            self.analyse(&lit.phrase)
+        };
         if words.is_empty() {
             return;
         }
-        if lit.field_name.is_none() && lit.delimiter == Delimiter::None && !lit.prefix {
+        if lit.field_name.is_none() && lit.delimiter == Delimiter::None && !prefix {
             self.bare_words.extend(words.iter().cloned());
         }
-        self.add(lit.field_name.as_deref(), &words, lit.slop, lit.prefix);
+        self.add(lit.field_name.as_deref(), &words, lit.slop, prefix);
     }
 
     fn add(&mut self, field: Option<&str>, words: &[String], slop: u32, prefix: bool) {
@@ -311,10 +464,8 @@ mod tests {
     use crate::schema;
 
     fn compiled(text: &str) -> Result<CompiledQuery> {
-        let (schema, fields) = schema::build();
-        let index = Index::create_in_ram(schema);
-        schema::register_tokenizers(&index);
-        compile(&index, &fields, &schema::analyzer(), text)
+        let (_, fields) = schema::build();
+        compile(&fields, &schema::analyzer(), text)
     }
 
     fn err(text: &str) -> String {

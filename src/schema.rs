@@ -7,8 +7,8 @@
 //! indexed text, so it never matches a text query. Both carry the brief's key.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
-    STRING,
+    FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
+    STORED, STRING,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -19,7 +19,7 @@ use tantivy::Index;
 use crate::brief::Section;
 
 /// Bumped whenever the schema or the tokenizer changes the bytes of an index.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The analyzer of every text field: words, lower case, accents folded,
 /// English stems.
@@ -45,6 +45,11 @@ pub struct Fields {
     pub brief_id: Field,
     /// The whole brief as JSON (stored) on brief documents.
     pub brief_json: Field,
+    /// The brief's actors (facets such as `/country/Iran`), on the brief
+    /// document and on each of its passages.
+    pub actors: Field,
+    /// The actors a passage itself names, on passage documents.
+    pub passage_actors: Field,
 }
 
 impl Fields {
@@ -72,6 +77,7 @@ impl Fields {
 /// Names of the fast-field columns, for collectors.
 pub const SECTION_COLUMN: &str = "section";
 pub const BRIEF_KEY_COLUMN: &str = "brief_key";
+pub const ACTORS_COLUMN: &str = "actors";
 
 /// Builds the schema and its field handles.
 pub fn build() -> (Schema, Fields) {
@@ -92,6 +98,8 @@ pub fn build() -> (Schema, Fields) {
     );
     let brief_id = builder.add_text_field("brief_id", STRING | STORED);
     let brief_json = builder.add_text_field("brief_json", STORED);
+    let actors = builder.add_facet_field(ACTORS_COLUMN, FacetOptions::default());
+    let passage_actors = builder.add_facet_field("passage_actors", FacetOptions::default());
     let fields = Fields {
         sections,
         text,
@@ -100,6 +108,8 @@ pub fn build() -> (Schema, Fields) {
         brief_key,
         brief_id,
         brief_json,
+        actors,
+        passage_actors,
     };
     (builder.build(), fields)
 }
@@ -120,6 +130,16 @@ pub fn analyzer() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The analyzer of `word*` prefixes: like `analyzer` but without stemming,
+/// since a prefix is not a word.
+pub fn prefix_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
         .build()
 }
 

@@ -9,8 +9,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
+use tantivy::fastfield::FacetReader;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption, TantivyDocument, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
     DocAddress, DocId, IndexReader, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, Term,
@@ -18,7 +19,7 @@ use tantivy::{
 
 use crate::brief::{Brief, Section};
 use crate::query::{self, HighlightPlan};
-use crate::schema::{self, Fields, BRIEF_KEY_COLUMN, SECTION_COLUMN};
+use crate::schema::{self, Fields, ACTORS_COLUMN, BRIEF_KEY_COLUMN, SECTION_COLUMN};
 use crate::snippet::{self, Snippet};
 use crate::store::Store;
 
@@ -35,6 +36,65 @@ pub struct SearchRequest {
     pub sections: Vec<Section>,
     /// Most passages one brief contributes; 0 = no cap.
     pub per_brief: usize,
+    /// Actor facet paths (`/country/Iran`) the brief (or passage) must
+    /// involve: all of them, or any with `any_actor`.
+    pub actors: Vec<String>,
+    pub any_actor: bool,
+    /// The passage itself must name the actors, not just its brief.
+    pub actor_in_passage: bool,
+    /// Count the actors of the matching briefs.
+    pub facets: bool,
+}
+
+impl SearchRequest {
+    /// A plain search: first page, three passages a brief, no filters.
+    pub fn new(query: &str) -> SearchRequest {
+        SearchRequest {
+            query: query.to_string(),
+            limit: 10,
+            offset: 0,
+            sections: Vec::new(),
+            per_brief: 3,
+            actors: Vec::new(),
+            any_actor: false,
+            actor_in_passage: false,
+            facets: false,
+        }
+    }
+}
+
+/// How many matching briefs involve an actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorCount {
+    /// The facet path, `/country/Iran`.
+    pub actor: String,
+    pub briefs: u64,
+}
+
+impl ActorCount {
+    /// `country` of `/country/Iran`.
+    pub fn kind(&self) -> &str {
+        self.actor
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("")
+    }
+
+    /// `Iran` of `/country/Iran`.
+    pub fn name(&self) -> &str {
+        self.actor.rsplit('/').next().unwrap_or("")
+    }
+}
+
+/// Highest count first, then by name.
+fn sorted_counts(counts: HashMap<String, u64>) -> Vec<ActorCount> {
+    let mut out: Vec<ActorCount> = counts
+        .into_iter()
+        .map(|(actor, briefs)| ActorCount { actor, briefs })
+        .collect();
+    out.sort_by(|a, b| b.briefs.cmp(&a.briefs).then_with(|| a.actor.cmp(&b.actor)));
+    out
 }
 
 /// One ranked passage.
@@ -66,6 +126,8 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     pub passages: u64,
     pub briefs: u64,
+    /// Actor counts over the matching briefs, when asked for.
+    pub facets: Option<Vec<ActorCount>>,
     pub elapsed_ms: f64,
 }
 
@@ -99,7 +161,7 @@ impl Searcher {
         let started = Instant::now();
         let dir = self.store.dir.as_path();
         let fields = &self.store.fields;
-        let compiled = query::compile(&self.store.index, fields, &self.analyzer, &request.query)?;
+        let compiled = query::compile(fields, &self.analyzer, &request.query)?;
         let searcher = self.reader.searcher();
 
         let title_lift = self.title_scores(&searcher, &compiled.title_terms)?;
@@ -108,9 +170,11 @@ impl Searcher {
             per_brief: request.per_brief,
             sections: section_mask(&request.sections),
             title_lift: Arc::new(title_lift),
+            facets: request.facets,
         };
+        let query = self.with_actor_filter(compiled.query, request)?;
         let collected = searcher
-            .search(compiled.query.as_ref(), &collector)
+            .search(query.as_ref(), &collector)
             .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
 
         let mut analyzer = self.analyzer.clone();
@@ -169,8 +233,62 @@ impl Searcher {
             hits,
             passages: collected.passages,
             briefs: collected.briefs,
+            facets: request.facets.then(|| sorted_counts(collected.facets)),
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
+    }
+
+    /// Adds the actor filter to a query: every actor required, or any.
+    fn with_actor_filter(
+        &self,
+        query: Box<dyn Query>,
+        request: &SearchRequest,
+    ) -> Result<Box<dyn Query>> {
+        if request.actors.is_empty() {
+            return Ok(query);
+        }
+        let field = if request.actor_in_passage {
+            self.store.fields.passage_actors
+        } else {
+            self.store.fields.actors
+        };
+        let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for path in &request.actors {
+            let facet = Facet::from_text(path).map_err(|_| {
+                crate::query::QueryError(format!(
+                    "`{path}` is not an actor path like /country/Iran"
+                ))
+            })?;
+            let term: Box<dyn Query> = Box::new(TermQuery::new(
+                Term::from_facet(field, &facet),
+                IndexRecordOption::Basic,
+            ));
+            terms.push((
+                if request.any_actor {
+                    Occur::Should
+                } else {
+                    Occur::Must
+                },
+                term,
+            ));
+        }
+        let filter: Box<dyn Query> = Box::new(BooleanQuery::new(terms));
+        // The filter selects; it adds nothing to the score.
+        let filter: Box<dyn Query> = Box::new(BoostQuery::new(filter, 0.0));
+        Ok(Box::new(BooleanQuery::new(vec![
+            (Occur::Must, query),
+            (Occur::Must, filter),
+        ])))
+    }
+
+    /// Actor counts in distinct briefs over the whole index.
+    pub fn all_actor_counts(&self) -> Result<Vec<ActorCount>> {
+        let dir = self.store.dir.as_path();
+        let searcher = self.reader.searcher();
+        let counts = searcher
+            .search(&tantivy::query::AllQuery, &BriefActorCounts)
+            .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
+        Ok(sorted_counts(counts))
     }
 
     /// Title score per brief key, for briefs whose title holds a query word.
@@ -336,6 +454,7 @@ impl Ord for Ranked {
 struct Collected {
     passages: u64,
     briefs: u64,
+    facets: HashMap<String, u64>,
     /// The best `want` candidates, best first, at most `per_brief` a brief.
     top: Vec<Candidate>,
 }
@@ -348,6 +467,8 @@ struct PassageCollector {
     per_brief: usize,
     sections: u64,
     title_lift: Arc<HashMap<u64, f32>>,
+    /// Count the actors of each matching brief once.
+    facets: bool,
 }
 
 struct SegmentPassages {
@@ -364,6 +485,11 @@ struct SegmentPassages {
     /// Without a cap: a min-heap of the best `want`.
     heap: BinaryHeap<Reverse<Ranked>>,
     seen_briefs: HashSet<u64>,
+    /// With facets: the segment's actor column and counts by ordinal. All
+    /// passages of a brief are in one segment, so counting a brief at its
+    /// first passage in the segment counts it once.
+    actors: Option<FacetReader>,
+    actor_counts: HashMap<u64, u64>,
 }
 
 struct SegmentFruit {
@@ -371,6 +497,28 @@ struct SegmentFruit {
     by_brief: HashMap<u64, Vec<Candidate>>,
     heap: Vec<Candidate>,
     seen_briefs: HashSet<u64>,
+    facets: HashMap<String, u64>,
+}
+
+/// The segment's reader of the brief actors facet, if any document of the
+/// segment has one.
+fn actor_reader(segment: &SegmentReader) -> tantivy::Result<Option<FacetReader>> {
+    Ok(segment
+        .fast_fields()
+        .str(ACTORS_COLUMN)?
+        .map(FacetReader::new))
+}
+
+/// Facet ordinals and their counts to facet paths.
+fn facet_names(reader: &FacetReader, counts: HashMap<u64, u64>) -> HashMap<String, u64> {
+    let mut out = HashMap::with_capacity(counts.len());
+    let mut facet = Facet::root();
+    for (ord, n) in counts {
+        if reader.facet_from_ord(ord, &mut facet).is_ok() {
+            *out.entry(facet.to_path_string()).or_insert(0) += n;
+        }
+    }
+    out
 }
 
 impl Collector for PassageCollector {
@@ -395,6 +543,12 @@ impl Collector for PassageCollector {
             by_brief: HashMap::new(),
             heap: BinaryHeap::new(),
             seen_briefs: HashSet::new(),
+            actors: if self.facets {
+                actor_reader(reader)?
+            } else {
+                None
+            },
+            actor_counts: HashMap::new(),
         })
     }
 
@@ -405,10 +559,14 @@ impl Collector for PassageCollector {
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Collected> {
         let mut passages = 0;
         let mut briefs = HashSet::new();
+        let mut facets: HashMap<String, u64> = HashMap::new();
         let mut all: Vec<Candidate> = Vec::new();
         let mut by_brief: HashMap<u64, Vec<Candidate>> = HashMap::new();
         for fruit in fruits {
             passages += fruit.passages;
+            for (name, n) in fruit.facets {
+                *facets.entry(name).or_insert(0) += n;
+            }
             briefs.extend(fruit.seen_briefs);
             all.extend(fruit.heap);
             for (key, mut list) in fruit.by_brief {
@@ -425,6 +583,7 @@ impl Collector for PassageCollector {
         Ok(Collected {
             passages,
             briefs: briefs.len() as u64,
+            facets,
             top: all,
         })
     }
@@ -445,7 +604,13 @@ impl SegmentCollector for SegmentPassages {
         };
         let brief_key = self.brief_key.first(doc).unwrap_or_default();
         self.passages += 1;
-        self.seen_briefs.insert(brief_key);
+        if self.seen_briefs.insert(brief_key) {
+            if let Some(actors) = &self.actors {
+                for ord in actors.facet_ords(doc) {
+                    *self.actor_counts.entry(ord).or_insert(0) += 1;
+                }
+            }
+        }
         let lift = if section == Section::Title {
             0.0
         } else {
@@ -484,11 +649,16 @@ impl SegmentCollector for SegmentPassages {
     }
 
     fn harvest(self) -> SegmentFruit {
+        let facets = match &self.actors {
+            Some(reader) => facet_names(reader, self.actor_counts),
+            None => HashMap::new(),
+        };
         SegmentFruit {
             passages: self.passages,
             by_brief: self.by_brief,
             heap: self.heap.into_iter().map(|Reverse(Ranked(c))| c).collect(),
             seen_briefs: self.seen_briefs,
+            facets,
         }
     }
 }
@@ -590,5 +760,69 @@ impl SegmentCollector for SegmentBriefRecord {
 
     fn harvest(self) -> Option<DocAddress> {
         self.found
+    }
+}
+
+/// Counts the actors of every brief document.
+struct BriefActorCounts;
+
+struct SegmentBriefActorCounts {
+    section: Column<u64>,
+    actors: Option<FacetReader>,
+    counts: HashMap<u64, u64>,
+}
+
+impl Collector for BriefActorCounts {
+    type Fruit = HashMap<String, u64>;
+    type Child = SegmentBriefActorCounts;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentBriefActorCounts> {
+        let (section, _) = columns(reader)?;
+        Ok(SegmentBriefActorCounts {
+            section,
+            actors: actor_reader(reader)?,
+            counts: HashMap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<HashMap<String, u64>>,
+    ) -> tantivy::Result<HashMap<String, u64>> {
+        let mut out = HashMap::new();
+        for (name, n) in fruits.into_iter().flatten() {
+            *out.entry(name).or_insert(0) += n;
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for SegmentBriefActorCounts {
+    type Fruit = HashMap<String, u64>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if self.section.first(doc) != Some(crate::schema::BRIEF_RECORD) {
+            return;
+        }
+        if let Some(actors) = &self.actors {
+            for ord in actors.facet_ords(doc) {
+                *self.counts.entry(ord).or_insert(0) += 1;
+            }
+        }
+    }
+
+    fn harvest(self) -> HashMap<String, u64> {
+        match &self.actors {
+            Some(reader) => facet_names(reader, self.counts),
+            None => HashMap::new(),
+        }
     }
 }

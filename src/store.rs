@@ -50,6 +50,9 @@ pub struct Payload {
     pub schema_version: u32,
     /// File name (in the index folder) of the manifest of indexed files.
     pub manifest: Option<String>,
+    /// File name (in the index folder) of the user's actors file in effect.
+    #[serde(default)]
+    pub actors_file: Option<String>,
 }
 
 pub fn has_index(dir: &Path) -> bool {
@@ -131,6 +134,7 @@ pub fn create(dir: &Path) -> Result<Store> {
     prepared.set_payload(&serde_json::to_string(&Payload {
         schema_version: SCHEMA_VERSION,
         manifest: None,
+        actors_file: None,
     })?);
     prepared.commit().map_err(|e| {
         anyhow::anyhow!(
@@ -177,6 +181,7 @@ pub fn is_index_file(name: &str) -> bool {
         || name == ".managed.json"
         || name.starts_with(".tantivy-")
         || (name.starts_with("briefs-manifest-") && name.ends_with(".json"))
+        || (name.starts_with("briefs-actors-") && name.ends_with(".toml"))
         || (name.len() > 32 && EXTENSIONS.iter().any(|ext| name.ends_with(ext)))
 }
 

@@ -17,6 +17,8 @@ pub use gazetteer::{Actor, ActorKind, Alias, Rules};
 pub use matcher::Mention;
 
 use gazetteer::Data;
+
+use crate::brief::Brief;
 use matcher::{edit_distance, fold, Index};
 
 /// Index of an actor in its [`Gazetteer`]; valid until the next `merge`.
@@ -103,6 +105,26 @@ impl Gazetteer {
         find(&key)
             .or_else(|| key.strip_prefix("the ").and_then(find))
             .map(|&i| ActorId(i as u32))
+    }
+
+    /// Facet paths of user-given actor names; an unknown name is an error
+    /// that suggests the closest known names.
+    pub fn resolve_paths(&self, names: &[String]) -> anyhow::Result<Vec<String>> {
+        names
+            .iter()
+            .map(|name| match self.resolve(name) {
+                Some(actor) => Ok(actor.facet_path()),
+                None => {
+                    let close = self.suggest(name);
+                    let hint = if close.is_empty() {
+                        "see `briefs actors --list` for the known actors".to_string()
+                    } else {
+                        format!("did you mean {}?", close.join(", "))
+                    };
+                    Err(anyhow::anyhow!("unknown actor `{name}`: {hint}"))
+                }
+            })
+            .collect()
     }
 
     /// Up to five canonical names closest to `name` (edit distance over
@@ -212,6 +234,30 @@ impl Gazetteer {
             }
         }
         cur
+    }
+
+    /// Sets `brief.actors` to the facet paths of the actors the brief names
+    /// (first mention first, implied countries after their person, org or
+    /// group) and returns the facet paths each passage names, aligned with
+    /// `brief.passages()`.
+    pub fn annotate(&self, brief: &mut Brief) -> Vec<Vec<String>> {
+        let mut seen = HashSet::new();
+        let mut all = Vec::new();
+        let per_passage: Vec<Vec<String>> = brief
+            .passages()
+            .iter()
+            .map(|passage| {
+                let ids = self.extract_ids(passage.text);
+                for &id in &ids {
+                    if seen.insert(id) {
+                        all.push(id);
+                    }
+                }
+                ids.iter().map(|&id| self.actor(id).facet_path()).collect()
+            })
+            .collect();
+        brief.actors = all.iter().map(|&id| self.actor(id).facet_path()).collect();
+        per_passage
     }
 
     /// Consistency problems: `countries`/`successor` naming no country,

@@ -7,6 +7,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use crate::actors::Gazetteer;
+use crate::brief::Section;
+use crate::index;
 use crate::search::{SearchRequest, Searcher};
 use crate::store;
 use crate::{BenchConfig, Outcome};
@@ -33,36 +36,61 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank - 1]
 }
 
+/// A line of the query file: the query, then tab-separated options
+/// `--actor NAME`, `--any-actor`, `--actor-in passage`, `--section S`,
+/// `--facets`.
+fn request_of(line: &str, limit: usize, gazetteer: &Gazetteer) -> Result<SearchRequest> {
+    let mut parts = line.split('\t');
+    let mut request = SearchRequest::new(parts.next().unwrap_or_default().trim());
+    request.limit = limit;
+    let mut names = Vec::new();
+    for option in parts {
+        let (flag, value) = option.trim().split_once(' ').unwrap_or((option.trim(), ""));
+        let value = value.trim();
+        match flag {
+            "--actor" => names.push(value.to_string()),
+            "--any-actor" => request.any_actor = true,
+            "--actor-in" => request.actor_in_passage = value == "passage",
+            "--facets" => request.facets = true,
+            "--section" => request.sections.push(
+                Section::from_name(value).with_context(|| format!("unknown section `{value}`"))?,
+            ),
+            other => anyhow::bail!("unknown option `{other}`"),
+        }
+    }
+    request.actors = gazetteer.resolve_paths(&names)?;
+    Ok(request)
+}
+
 pub fn execute(config: &BenchConfig, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome> {
     let text = std::fs::read_to_string(&config.queries)
         .with_context(|| format!("failed to read {}", config.queries.display()))?;
-    let queries: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
+    let store = store::open(&config.index_dir)?;
+    let gazetteer = index::gazetteer_of(&store)?;
+    let mut queries = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let request = request_of(line, config.limit, &gazetteer)
+            .with_context(|| format!("in {}: `{line}`", config.queries.display()))?;
+        queries.push(request);
+    }
     if queries.is_empty() {
         anyhow::bail!("no queries in {}", config.queries.display());
     }
-    let searcher = Searcher::new(store::open(&config.index_dir)?)?;
-    let request = |query: &str| SearchRequest {
-        query: query.to_string(),
-        limit: config.limit,
-        offset: 0,
-        sections: Vec::new(),
-        per_brief: 3,
-    };
+    let searcher = Searcher::new(store)?;
     // One warm-up pass: pages of the index come into memory once.
-    for query in &queries {
+    for request in &queries {
         searcher
-            .search(&request(query))
-            .with_context(|| format!("query `{query}` failed"))?;
+            .search(request)
+            .with_context(|| format!("query `{}` failed", request.query))?;
     }
     let mut samples = Vec::with_capacity(queries.len() * config.runs);
     for _ in 0..config.runs {
-        for query in &queries {
+        for request in &queries {
             let started = Instant::now();
-            let results = searcher.search(&request(query))?;
+            let results = searcher.search(request)?;
             samples.push(started.elapsed().as_secs_f64() * 1000.0);
             std::hint::black_box(results);
         }

@@ -1,5 +1,6 @@
 //! One file per subcommand, each a thin `execute`.
 
+pub mod actors;
 pub mod bench;
 pub mod index;
 pub mod parse;

@@ -2,14 +2,25 @@
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::output;
 use crate::parse;
 use crate::{Outcome, ParseConfig};
 
 pub fn execute(config: &ParseConfig, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome> {
-    let parsed = parse::parse_path(&config.file)?;
+    let mut parsed = parse::parse_path(&config.file)?;
+    let custom = match &config.actors_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("failed to read the actors file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let gazetteer = crate::index::gazetteer(custom.as_deref())?;
+    for brief in &mut parsed.briefs {
+        gazetteer.annotate(brief);
+    }
     for warning in &parsed.warnings {
         writeln!(err, "warning: {warning}")?;
     }

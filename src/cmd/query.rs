@@ -27,13 +27,19 @@ pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -
                 memory_mb: 256,
                 progress: config.progress,
                 commit_every_bytes: index::COMMIT_EVERY_BYTES,
+                actors_file: None,
             };
             let report = index::run(&index_config)?;
             super::index::print_summary(&index_config, &report, err)?;
         }
     }
-    let searcher = Searcher::new(store::open(&config.index_dir)?)?;
-    let results = searcher.search(&config.request)?;
+    let store = store::open(&config.index_dir)?;
+    let mut request = config.request.clone();
+    if !config.actor_names.is_empty() {
+        request.actors = index::gazetteer_of(&store)?.resolve_paths(&config.actor_names)?;
+    }
+    let searcher = Searcher::new(store)?;
+    let results = searcher.search(&request)?;
     output::print_results(out, &results, config.format)?;
     if results.passages == 0 {
         writeln!(
