@@ -94,6 +94,29 @@ pub struct Actor {
     pub successor: Option<String>,
     /// A state that no longer exists under this name.
     pub historical: bool,
+    /// Periods in which a mention of this (modern) country stands for
+    /// another state: "Moscow" in 1987 is the Soviet Union.
+    pub eras: Vec<Era>,
+}
+
+/// A period in which mentions of an actor mean another state.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Era {
+    /// First day of the period (`YYYY-MM-DD`), open when absent.
+    pub from: Option<String>,
+    /// First day after the period (`YYYY-MM-DD`), open when absent.
+    pub until: Option<String>,
+    /// The canonical name of the country meant in that period.
+    pub actor: String,
+}
+
+impl Era {
+    /// Whether a `YYYY-MM-DD` date falls in the period.
+    pub fn covers(&self, date: &str) -> bool {
+        self.from.as_deref().is_none_or(|from| date >= from)
+            && self.until.as_deref().is_none_or(|until| date < until)
+    }
 }
 
 impl Actor {
@@ -198,6 +221,8 @@ struct RawActor {
     #[serde(default)]
     historical: bool,
     #[serde(default)]
+    eras: Vec<Era>,
+    #[serde(default)]
     replace: bool,
 }
 
@@ -292,6 +317,7 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<Data> {
             countries: ra.countries,
             successor: ra.successor,
             historical,
+            eras: ra.eras,
         };
         let facet = actor.facet_path();
         for a in actor.all_aliases() {
@@ -378,6 +404,9 @@ impl Data {
                         cur.successor = a.successor;
                     }
                     cur.historical |= a.historical;
+                    if !a.eras.is_empty() {
+                        cur.eras = a.eras;
+                    }
                 }
                 None => {
                     self.actors.push(a);

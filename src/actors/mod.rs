@@ -13,7 +13,7 @@ mod matcher;
 
 use std::collections::HashSet;
 
-pub use gazetteer::{Actor, ActorKind, Alias, Rules};
+pub use gazetteer::{Actor, ActorKind, Alias, Era, Rules};
 pub use matcher::Mention;
 
 use gazetteer::Data;
@@ -218,6 +218,16 @@ impl Gazetteer {
             .collect()
     }
 
+    /// The state an actor stands for on a date (`eras` in the data file).
+    pub fn in_era(&self, id: ActorId, date: &str) -> ActorId {
+        self.actor(id)
+            .eras
+            .iter()
+            .find(|era| era.covers(date))
+            .and_then(|era| self.id_of(ActorKind::Country, &era.actor))
+            .unwrap_or(id)
+    }
+
     /// Follows `successor` links to the state that exists today
     /// ("West Germany" -> "Germany"); the actor itself when it has none.
     pub fn modern(&self, id: ActorId) -> ActorId {
@@ -240,14 +250,26 @@ impl Gazetteer {
     /// (first mention first, implied countries after their person, org or
     /// group) and returns the facet paths each passage names, aligned with
     /// `brief.passages()`.
+    ///
+    /// A dated brief names countries as they were then (`eras` in the data
+    /// file): "Moscow" in a 1987 brief is the Soviet Union.
     pub fn annotate(&self, brief: &mut Brief) -> Vec<Vec<String>> {
         let mut seen = HashSet::new();
         let mut all = Vec::new();
+        let date = brief.date.clone();
         let per_passage: Vec<Vec<String>> = brief
             .passages()
             .iter()
             .map(|passage| {
-                let ids = self.extract_ids(passage.text);
+                let mut ids = self.extract_ids(passage.text);
+                if let Some(date) = &date {
+                    let mut in_era = HashSet::new();
+                    ids = ids
+                        .into_iter()
+                        .map(|id| self.in_era(id, date))
+                        .filter(|id| in_era.insert(*id))
+                        .collect();
+                }
                 for &id in &ids {
                     if seen.insert(id) {
                         all.push(id);
@@ -266,7 +288,8 @@ impl Gazetteer {
     pub fn validate(&self) -> Vec<String> {
         let mut problems = Vec::new();
         for a in &self.data.actors {
-            for c in a.countries.iter().chain(a.successor.iter()) {
+            let eras = a.eras.iter().map(|e| &e.actor);
+            for c in a.countries.iter().chain(a.successor.iter()).chain(eras) {
                 if self.id_of(ActorKind::Country, c).is_none() {
                     problems.push(format!("{}: unknown country {c:?}", a.facet_path()));
                 }
