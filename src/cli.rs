@@ -49,6 +49,9 @@ enum Sub {
         /// Your own actors (the data/actors.toml format): added to the built-in ones, kept by the index
         #[arg(long, value_name = "FILE")]
         actors: Option<PathBuf>,
+        /// Do not recognise actors (faster; no actor filters or counts)
+        #[arg(long)]
+        no_actors: bool,
         /// Commit every this many MB of input (for tests of killed runs)
         #[arg(long, value_name = "MB", hide = true)]
         commit_every: Option<u64>,
@@ -176,6 +179,7 @@ impl Cli {
                 threads,
                 memory,
                 actors,
+                no_actors,
                 commit_every,
             } => Command::Index(IndexConfig {
                 corpora: if corpora.is_empty() {
@@ -190,6 +194,7 @@ impl Cli {
                 progress: std::io::stderr().is_terminal(),
                 commit_every_bytes: commit_every.map_or(COMMIT_EVERY_BYTES, |mb| mb.max(1) << 20),
                 actors_file: actors,
+                no_actors,
             }),
             Sub::Query {
                 query,

@@ -43,6 +43,8 @@ pub struct IndexConfig {
     /// adds or overrides actors. The index keeps a copy and uses it on later
     /// runs until another file is given or the index is rebuilt.
     pub actors_file: Option<PathBuf>,
+    /// Skip actor recognition (faster; briefs get no actors).
+    pub no_actors: bool,
 }
 
 /// What a run did, for the summary.
@@ -217,7 +219,11 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             } else {
                 report.added += 1;
             }
-            let passage_actors = gazetteer.annotate(&mut brief);
+            let passage_actors = if config.no_actors {
+                Vec::new()
+            } else {
+                gazetteer.annotate(&mut brief)
+            };
             entry.passages += add_brief(&writer, &store.fields, &brief, &passage_actors)?;
             entry.briefs.push(brief.id);
         }

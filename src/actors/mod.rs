@@ -254,32 +254,55 @@ impl Gazetteer {
     /// A dated brief names countries as they were then (`eras` in the data
     /// file): "Moscow" in a 1987 brief is the Soviet Union.
     pub fn annotate(&self, brief: &mut Brief) -> Vec<Vec<String>> {
-        let mut seen = HashSet::new();
-        let mut all = Vec::new();
-        let date = brief.date.clone();
-        let per_passage: Vec<Vec<String>> = brief
-            .passages()
-            .iter()
-            .map(|passage| {
-                let mut ids = self.extract_ids(passage.text);
-                if let Some(date) = &date {
-                    let mut in_era = HashSet::new();
-                    ids = ids
-                        .into_iter()
-                        .map(|id| self.in_era(id, date))
-                        .filter(|id| in_era.insert(*id))
-                        .collect();
+        // One pass of the automaton over the whole brief, passages joined by
+        // blank lines, then each mention is given to its passage.
+        let passages = brief.passages();
+        let mut joined = String::with_capacity(passages.iter().map(|p| p.text.len() + 2).sum());
+        let mut starts = Vec::with_capacity(passages.len());
+        for passage in &passages {
+            starts.push(joined.len());
+            joined.push_str(passage.text);
+            joined.push_str("\n\n");
+        }
+        let mut per_passage: Vec<Vec<ActorId>> = vec![Vec::new(); passages.len()];
+        for mention in self.mentions(&joined) {
+            let at = starts
+                .partition_point(|&s| s <= mention.start)
+                .saturating_sub(1);
+            let ids = &mut per_passage[at];
+            let implied = self.index.implied[mention.actor.0 as usize].iter();
+            for id in std::iter::once(mention.actor).chain(implied.map(|&c| ActorId(c as u32))) {
+                if !ids.contains(&id) {
+                    ids.push(id);
                 }
-                for &id in &ids {
-                    if seen.insert(id) {
-                        all.push(id);
+            }
+        }
+        if let Some(date) = &brief.date {
+            for ids in &mut per_passage {
+                let mut in_era: Vec<ActorId> = Vec::with_capacity(ids.len());
+                for id in ids.iter().map(|&id| self.in_era(id, date)) {
+                    if !in_era.contains(&id) {
+                        in_era.push(id);
                     }
                 }
-                ids.iter().map(|&id| self.actor(id).facet_path()).collect()
-            })
-            .collect();
+                *ids = in_era;
+            }
+        }
+        let mut all: Vec<ActorId> = Vec::new();
+        for id in per_passage.iter().flatten() {
+            if !all.contains(id) {
+                all.push(*id);
+            }
+        }
         brief.actors = all.iter().map(|&id| self.actor(id).facet_path()).collect();
         per_passage
+            .into_iter()
+            .map(|ids| {
+                ids.into_iter()
+                    .map(|id| self.actor(id).facet_path())
+                    .collect()
+            })
+            .collect()
     }
 
     /// Consistency problems: `countries`/`successor` naming no country,
