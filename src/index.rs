@@ -224,7 +224,8 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             } else {
                 gazetteer.annotate(&mut brief)
             };
-            entry.passages += add_brief(&writer, &store.fields, &brief, &passage_actors)?;
+            entry.passages +=
+                add_brief(&writer, &store.dir, &store.fields, &brief, &passage_actors)?;
             entry.briefs.push(brief.id);
         }
         report.removed += old_ids
@@ -348,7 +349,10 @@ fn commit(
         file.flush()?;
         file.sync_all()
     };
-    write().with_context(|| format!("failed to write {}", path.display()))?;
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&path);
+        return Err(io_failure(&store.dir, &e));
+    }
     let actors_name = custom_actors.map(actors_file_name);
     if let (Some(text), Some(actors_name)) = (custom_actors, &actors_name) {
         let actors_path = store.dir.join(actors_name);
@@ -364,11 +368,11 @@ fn commit(
     })?;
     let mut prepared = writer
         .prepare_commit()
-        .map_err(|e| anyhow::anyhow!("failed to commit the index: {}", store::one_line(&e)))?;
+        .map_err(|e| write_failure(&store.dir, &e))?;
     prepared.set_payload(&payload);
     prepared
         .commit()
-        .map_err(|e| anyhow::anyhow!("failed to commit the index: {}", store::one_line(&e)))?;
+        .map_err(|e| write_failure(&store.dir, &e))?;
     if let Ok(entries) = std::fs::read_dir(&store.dir) {
         for entry in entries.flatten() {
             let other = entry.file_name().to_string_lossy().into_owned();
@@ -387,6 +391,7 @@ fn commit(
 /// they land in the same segment; returns the number of passages.
 fn add_brief(
     writer: &IndexWriter<TantivyDocument>,
+    dir: &Path,
     fields: &Fields,
     brief: &Brief,
     passage_actors: &[Vec<String>],
@@ -425,13 +430,32 @@ fn add_brief(
         }
         ops.push(UserOperation::Add(doc));
     }
-    writer.run(ops).map_err(|e| {
-        anyhow::anyhow!(
-            "failed to add a brief to the index: {}",
-            store::one_line(&e)
-        )
-    })?;
+    writer.run(ops).map_err(|e| write_failure(dir, &e))?;
     Ok(passages.len())
+}
+
+/// Why writing the index failed, as one line. tantivy's worker threads
+/// report only that they stopped; a small probe write finds the cause
+/// (a full disk, most often).
+fn write_failure(dir: &Path, err: &tantivy::TantivyError) -> anyhow::Error {
+    let probe = dir.join(".briefs-space-probe");
+    let result = std::fs::write(&probe, vec![0u8; 1 << 20]);
+    let _ = std::fs::remove_file(&probe);
+    match result {
+        Err(io) => io_failure(dir, &io),
+        Ok(()) => anyhow::anyhow!(
+            "failed to write the index at {}: {}; the previous index is intact",
+            store::display_dir(dir),
+            store::one_line(err)
+        ),
+    }
+}
+
+fn io_failure(dir: &Path, err: &std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot write the index at {}: {err}; the previous index is intact: free some space, then run `briefs index` again",
+        store::display_dir(dir)
+    )
 }
 
 /// The name under which the index keeps a user's actors file.

@@ -72,7 +72,8 @@ fn valid_fields() -> String {
 
 /// Makes everyday queries parse: an apostrophe inside a word (`Israel's`)
 /// is not a quote, so it becomes a typographic one, which the analyzer
-/// splits on like the text's own apostrophes.
+/// splits on like the text's own apostrophes; control characters (pasted
+/// escape codes, tabs, newlines) are spaces.
 pub fn normalize(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     chars
@@ -85,6 +86,8 @@ pub fn normalize(text: &str) -> String {
                 && chars[i + 1].is_alphanumeric();
             if c == '\'' && inside_word {
                 '’'
+            } else if c.is_control() {
+                ' '
             } else {
                 c
             }
@@ -510,6 +513,7 @@ mod tests {
     #[test]
     fn apostrophes_inside_words_are_not_quotes() {
         assert_eq!(normalize("Israel's 'quoted'"), "Israel’s 'quoted'");
+        assert_eq!(normalize("a\u{1b}[31mb\tc"), "a [31mb c");
         let q = compiled("Israel's options").unwrap();
         assert_eq!(
             q.plans[&Section::Body].phrases,

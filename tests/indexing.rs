@@ -302,10 +302,16 @@ fn a_killed_run_leaves_the_last_commit_and_the_next_run_completes() {
     assert_eq!(check_consistent(dir.path()).get("alpha"), Some(&n));
 
     let clean_passages = n * PASSAGES_A_BRIEF;
-    // Kill at several points of a run that rewrites every file.
-    for (round, delay_ms) in [30u64, 120, 300, 600].into_iter().enumerate() {
-        let version = ["beta", "gamma", "delta", "epsilon"][round];
-        versioned_corpus(&corpus, n, version);
+    // Kill at 20 points spread over runs that rewrite every file: walking,
+    // parsing, writing, the commits every MB, the last commit and merging.
+    let delays_ms = [
+        5u64, 20, 40, 70, 100, 140, 180, 230, 290, 350, 420, 500, 580, 670, 760, 860, 970, 1100,
+        1300, 1600,
+    ];
+    let mut mixed = 0;
+    for (round, delay_ms) in delays_ms.into_iter().enumerate() {
+        let version = format!("v{round}x");
+        versioned_corpus(&corpus, n, &version);
         let mut child = Command::new(BIN)
             .args(["index", "corpus", "--index", "idx", "--commit-every", "1"])
             .current_dir(dir.path())
@@ -322,8 +328,13 @@ fn a_killed_run_leaves_the_last_commit_and_the_next_run_completes() {
             n,
             "after a kill at {delay_ms} ms: {versions:?}"
         );
+        if versions.len() > 1 {
+            mixed += 1;
+        }
     }
+    println!("{mixed} of 20 kills left a mix of committed and older briefs");
+    let version = format!("v{}x", delays_ms.len() - 1);
     let rerun = stderr(&index(dir.path(), &[]));
     assert_eq!(passages_in_index(&rerun), clean_passages, "{rerun}");
-    assert_eq!(check_consistent(dir.path()).get("epsilon"), Some(&n));
+    assert_eq!(check_consistent(dir.path()).get(&version), Some(&n));
 }

@@ -301,12 +301,17 @@ fn strip_glued_numbers(items: &mut [(Marker, String)]) {
     let all_glued = candidates
         .iter()
         .all(|&i| items[i].1.starts_with(&(i + 1).to_string()));
+    if !all_glued {
+        return;
+    }
+    // Every candidate starts with its ordinal (ASCII digits), so slicing
+    // after it stays on a character boundary.
     let single_ok = candidates.len() > 1 || {
         let i = candidates[0];
         let ordinal = (i + 1).to_string();
         !items[i].1[ordinal.len()..].starts_with(|c: char| c.is_ascii_digit())
     };
-    if !(all_glued && single_ok) {
+    if !single_ok {
         return;
     }
     for &i in &candidates {
@@ -777,6 +782,14 @@ No related articles found
         // A single glued item followed by a digit is not a glued number.
         let text = "T\n\nLede.\n\nKey Takeaways\n\n• 1990 was the last time.\n";
         assert_eq!(parse(text).takeaways, vec!["1990 was the last time."]);
+    }
+
+    #[test]
+    fn a_list_that_is_not_glued_is_never_sliced() {
+        // Found by the property test: multi-byte text where an ordinal was
+        // expected.
+        let text = "T\n\nLede.\n\nKey Takeaways\n\n• ’“”\n";
+        assert_eq!(parse(text).takeaways, vec!["’“”"]);
     }
 
     #[test]
