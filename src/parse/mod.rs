@@ -339,6 +339,31 @@ mod tests {
         assert_eq!(parts.concat(), blob);
     }
 
+    /// A brief of our own in the archive layout, with CRLF line ends and a
+    /// UTF-8 byte order mark, as Windows tools save it.
+    #[test]
+    fn crlf_and_a_utf8_bom_parse_like_the_plain_file() {
+        let plain = "Quito Hosts Andean Water Talks\n\nPeru and Ecuador met over a shared river basin.\n\nKey Takeaways\n\n  • 1Both sides agreed on data sharing.\n  • 2A second round is due in May.\n\nEditor's\nDesk\n\nStrategic Analysis\n\nWater is the quiet driver of Andean diplomacy.\n\nChina Daily Brief Editorial\nStrategic Insight\nChina Daily Brief\n\nThe talks ran for two days.\n\nShare Article\n";
+        let windows = format!("\u{feff}{}", plain.replace('\n', "\r\n"));
+        let a = parse_bytes("a.txt", "a", Format::Text, plain.as_bytes());
+        let b = parse_bytes("a.txt", "a", Format::Text, windows.as_bytes());
+        assert_eq!(a.briefs, b.briefs);
+        let brief = &b.briefs[0];
+        assert_eq!(
+            brief.title.as_deref(),
+            Some("Quito Hosts Andean Water Talks")
+        );
+        assert_eq!(brief.takeaways.len(), 2);
+        assert_eq!(brief.body, vec!["The talks ran for two days."]);
+        assert!(format!("{brief:?}").find(['\r', '\u{feff}']).is_none());
+        // A lone CR (old Mac line ends) is a line end too.
+        let mac = plain.replace('\n', "\r");
+        assert_eq!(
+            parse_bytes("a.txt", "a", Format::Text, mac.as_bytes()).briefs,
+            a.briefs
+        );
+    }
+
     #[test]
     fn utf16_with_bom_is_decoded() {
         let mut bytes = vec![0xFF, 0xFE];
