@@ -410,7 +410,15 @@ fn add_brief(
     record.add_u64(fields.section, BRIEF_RECORD);
     record.add_u64(fields.brief_key, key);
     record.add_text(fields.brief_id, &brief.id);
-    record.add_text(fields.brief_json, serde_json::to_string(brief)?);
+    let meta = Brief {
+        summary: None,
+        caption: None,
+        takeaways: Vec::new(),
+        analysis: None,
+        body: Vec::new(),
+        ..brief.clone()
+    };
+    record.add_text(fields.brief_meta, serde_json::to_string(&meta)?);
     for facet in &brief_actors {
         record.add_facet(fields.actors, facet.clone());
     }

@@ -19,7 +19,7 @@ use tantivy::Index;
 use crate::brief::Section;
 
 /// Bumped whenever the schema or the tokenizer changes the bytes of an index.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The analyzer of every text field: words, lower case, accents folded,
 /// English stems.
@@ -43,8 +43,10 @@ pub struct Fields {
     pub brief_key: Field,
     /// The brief id (indexed as one token, stored) on brief documents.
     pub brief_id: Field,
-    /// The whole brief as JSON (stored) on brief documents.
-    pub brief_json: Field,
+    /// The brief without its section texts (id, path, title, source, date,
+    /// url, actors) as JSON, stored on brief documents; the texts are stored
+    /// once, in the passages.
+    pub brief_meta: Field,
     /// The brief's actors (facets such as `/country/Iran`), on the brief
     /// document and on each of its passages.
     pub actors: Field,
@@ -90,14 +92,17 @@ pub fn build() -> (Schema, Fields) {
     let sections =
         Section::ALL.map(|s| builder.add_text_field(s.query_field(), text_options.clone()));
     let text = builder.add_text_field("text", STORED);
-    let section = builder.add_u64_field(SECTION_COLUMN, NumericOptions::default().set_fast());
+    let section = builder.add_u64_field(
+        SECTION_COLUMN,
+        NumericOptions::default().set_fast().set_stored(),
+    );
     let ordinal = builder.add_u64_field("ordinal", STORED);
     let brief_key = builder.add_u64_field(
         BRIEF_KEY_COLUMN,
         NumericOptions::default().set_indexed().set_fast(),
     );
     let brief_id = builder.add_text_field("brief_id", STRING | STORED);
-    let brief_json = builder.add_text_field("brief_json", STORED);
+    let brief_meta = builder.add_text_field("brief_meta", STORED);
     let actors = builder.add_facet_field(ACTORS_COLUMN, FacetOptions::default());
     let passage_actors = builder.add_facet_field("passage_actors", FacetOptions::default());
     let fields = Fields {
@@ -107,7 +112,7 @@ pub fn build() -> (Schema, Fields) {
         ordinal,
         brief_key,
         brief_id,
-        brief_json,
+        brief_meta,
         actors,
         passage_actors,
     };

@@ -3,6 +3,7 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,7 +18,7 @@ use tantivy::{
     DocAddress, DocId, IndexReader, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, Term,
 };
 
-use crate::brief::{Brief, Section};
+use crate::brief::{brief_key, Brief, Section};
 use crate::query::{self, HighlightPlan};
 use crate::schema::{self, Fields, ACTORS_COLUMN, BRIEF_KEY_COLUMN, SECTION_COLUMN};
 use crate::snippet::{self, Snippet};
@@ -178,7 +179,7 @@ impl Searcher {
             .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
 
         let mut analyzer = self.analyzer.clone();
-        let mut briefs: HashMap<u64, Brief> = HashMap::new();
+        let mut briefs: KeyMap<Brief> = KeyMap::default();
         let mut hits = Vec::new();
         for (i, candidate) in collected
             .top
@@ -292,13 +293,9 @@ impl Searcher {
     }
 
     /// Title score per brief key, for briefs whose title holds a query word.
-    fn title_scores(
-        &self,
-        searcher: &tantivy::Searcher,
-        terms: &[String],
-    ) -> Result<HashMap<u64, f32>> {
+    fn title_scores(&self, searcher: &tantivy::Searcher, terms: &[String]) -> Result<KeyMap<f32>> {
         if terms.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(KeyMap::default());
         }
         let dir = self.store.dir.as_path();
         let field = self.store.fields.section_field(Section::Title);
@@ -333,10 +330,49 @@ impl Searcher {
                 &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
             )
             .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
-        match found.first() {
-            Some((_, address)) => brief_at(&searcher, fields, *address).map(Some),
-            None => Ok(None),
+        let Some((_, address)) = found.first() else {
+            return Ok(None);
+        };
+        let mut brief = brief_at(&searcher, fields, *address)?;
+        // The section texts live in the passages.
+        let query = TermQuery::new(
+            Term::from_field_u64(fields.brief_key, brief_key(&brief.id)),
+            IndexRecordOption::Basic,
+        );
+        let addresses = searcher
+            .search(&query, &tantivy::collector::DocSetCollector)
+            .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
+        let mut passages: Vec<(Section, u64, String)> = Vec::new();
+        for address in addresses {
+            let doc: TantivyDocument = searcher
+                .doc(address)
+                .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
+            let section = doc.get_first(fields.section).and_then(|v| v.as_u64());
+            let Some(section) = section.and_then(Section::from_code) else {
+                continue;
+            };
+            let ordinal = doc
+                .get_first(fields.ordinal)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(1);
+            let text = doc
+                .get_first(fields.text)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            passages.push((section, ordinal, text.to_string()));
         }
+        passages.sort();
+        for (section, _, text) in passages {
+            match section {
+                Section::Title => brief.title = Some(text),
+                Section::Summary => brief.summary = Some(text),
+                Section::Caption => brief.caption = Some(text),
+                Section::Takeaway => brief.takeaways.push(text),
+                Section::Analysis => brief.analysis = Some(text),
+                Section::Body => brief.body.push(text),
+            }
+        }
+        Ok(Some(brief))
     }
 
     /// Ids of briefs whose id contains `needle`, for "did you mean".
@@ -386,17 +422,42 @@ fn load_brief_by_key(
     }
 }
 
+/// The brief document's metadata, as a brief without section texts.
 fn brief_at(searcher: &tantivy::Searcher, fields: &Fields, address: DocAddress) -> Result<Brief> {
     let doc: TantivyDocument = searcher
         .doc(address)
         .context("failed to read a brief from the index")?;
     let json = doc
-        .get_first(fields.brief_json)
+        .get_first(fields.brief_meta)
         .and_then(|v| v.as_str())
         .unwrap_or("{}");
     serde_json::from_str(json)
         .context("a brief stored in the index is unreadable: run `briefs index --rebuild`")
 }
+
+/// Brief keys are FNV hashes and facet ordinals small integers: one
+/// multiplication spreads both, where SipHash would hash them again.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+type KeySet = HashSet<u64, BuildHasherDefault<KeyHasher>>;
 
 fn section_mask(sections: &[Section]) -> u64 {
     if sections.is_empty() {
@@ -466,7 +527,7 @@ struct PassageCollector {
     want: usize,
     per_brief: usize,
     sections: u64,
-    title_lift: Arc<HashMap<u64, f32>>,
+    title_lift: Arc<KeyMap<f32>>,
     /// Count the actors of each matching brief once.
     facets: bool,
 }
@@ -478,25 +539,25 @@ struct SegmentPassages {
     want: usize,
     per_brief: usize,
     sections: u64,
-    title_lift: Arc<HashMap<u64, f32>>,
+    title_lift: Arc<KeyMap<f32>>,
     passages: u64,
     /// With a per-brief cap: each brief's best passages.
-    by_brief: HashMap<u64, Vec<Candidate>>,
+    by_brief: KeyMap<Vec<Candidate>>,
     /// Without a cap: a min-heap of the best `want`.
     heap: BinaryHeap<Reverse<Ranked>>,
-    seen_briefs: HashSet<u64>,
+    seen_briefs: KeySet,
     /// With facets: the segment's actor column and counts by ordinal. All
     /// passages of a brief are in one segment, so counting a brief at its
     /// first passage in the segment counts it once.
     actors: Option<FacetReader>,
-    actor_counts: HashMap<u64, u64>,
+    actor_counts: KeyMap<u64>,
 }
 
 struct SegmentFruit {
     passages: u64,
-    by_brief: HashMap<u64, Vec<Candidate>>,
+    by_brief: KeyMap<Vec<Candidate>>,
     heap: Vec<Candidate>,
-    seen_briefs: HashSet<u64>,
+    seen_briefs: KeySet,
     facets: HashMap<String, u64>,
 }
 
@@ -510,7 +571,7 @@ fn actor_reader(segment: &SegmentReader) -> tantivy::Result<Option<FacetReader>>
 }
 
 /// Facet ordinals and their counts to facet paths.
-fn facet_names(reader: &FacetReader, counts: HashMap<u64, u64>) -> HashMap<String, u64> {
+fn facet_names(reader: &FacetReader, counts: KeyMap<u64>) -> HashMap<String, u64> {
     let mut out = HashMap::with_capacity(counts.len());
     let mut facet = Facet::root();
     for (ord, n) in counts {
@@ -540,15 +601,15 @@ impl Collector for PassageCollector {
             sections: self.sections,
             title_lift: self.title_lift.clone(),
             passages: 0,
-            by_brief: HashMap::new(),
+            by_brief: KeyMap::default(),
             heap: BinaryHeap::new(),
-            seen_briefs: HashSet::new(),
+            seen_briefs: KeySet::default(),
             actors: if self.facets {
                 actor_reader(reader)?
             } else {
                 None
             },
-            actor_counts: HashMap::new(),
+            actor_counts: KeyMap::default(),
         })
     }
 
@@ -558,10 +619,10 @@ impl Collector for PassageCollector {
 
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Collected> {
         let mut passages = 0;
-        let mut briefs = HashSet::new();
+        let mut briefs = KeySet::default();
         let mut facets: HashMap<String, u64> = HashMap::new();
         let mut all: Vec<Candidate> = Vec::new();
-        let mut by_brief: HashMap<u64, Vec<Candidate>> = HashMap::new();
+        let mut by_brief: KeyMap<Vec<Candidate>> = KeyMap::default();
         for fruit in fruits {
             passages += fruit.passages;
             for (name, n) in fruit.facets {
@@ -578,8 +639,11 @@ impl Collector for PassageCollector {
             list.truncate(self.per_brief);
             all.extend(list);
         }
-        all.sort_by(Candidate::rank_cmp);
+        if all.len() > self.want && self.want > 0 {
+            all.select_nth_unstable_by(self.want - 1, Candidate::rank_cmp);
+        }
         all.truncate(self.want);
+        all.sort_by(Candidate::rank_cmp);
         Ok(Collected {
             passages,
             briefs: briefs.len() as u64,
@@ -669,11 +733,11 @@ struct KeyScores;
 struct SegmentKeyScores {
     section: Column<u64>,
     brief_key: Column<u64>,
-    scores: HashMap<u64, f32>,
+    scores: KeyMap<f32>,
 }
 
 impl Collector for KeyScores {
-    type Fruit = HashMap<u64, f32>;
+    type Fruit = KeyMap<f32>;
     type Child = SegmentKeyScores;
 
     fn for_segment(
@@ -685,7 +749,7 @@ impl Collector for KeyScores {
         Ok(SegmentKeyScores {
             section,
             brief_key,
-            scores: HashMap::new(),
+            scores: KeyMap::default(),
         })
     }
 
@@ -693,13 +757,13 @@ impl Collector for KeyScores {
         true
     }
 
-    fn merge_fruits(&self, fruits: Vec<HashMap<u64, f32>>) -> tantivy::Result<HashMap<u64, f32>> {
+    fn merge_fruits(&self, fruits: Vec<KeyMap<f32>>) -> tantivy::Result<KeyMap<f32>> {
         Ok(fruits.into_iter().flatten().collect())
     }
 }
 
 impl SegmentCollector for SegmentKeyScores {
-    type Fruit = HashMap<u64, f32>;
+    type Fruit = KeyMap<f32>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
         if self.section.first(doc) == Some(Section::Title.code()) {
@@ -709,7 +773,7 @@ impl SegmentCollector for SegmentKeyScores {
         }
     }
 
-    fn harvest(self) -> HashMap<u64, f32> {
+    fn harvest(self) -> KeyMap<f32> {
         self.scores
     }
 }
@@ -769,7 +833,7 @@ struct BriefActorCounts;
 struct SegmentBriefActorCounts {
     section: Column<u64>,
     actors: Option<FacetReader>,
-    counts: HashMap<u64, u64>,
+    counts: KeyMap<u64>,
 }
 
 impl Collector for BriefActorCounts {
@@ -785,7 +849,7 @@ impl Collector for BriefActorCounts {
         Ok(SegmentBriefActorCounts {
             section,
             actors: actor_reader(reader)?,
-            counts: HashMap::new(),
+            counts: KeyMap::default(),
         })
     }
 

@@ -41,6 +41,9 @@ struct Pat {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Index {
     ac: Option<AhoCorasick>,
+    /// Pairs of bytes a pattern can start with (`first * 256 + second`):
+    /// only positions holding one of them, at a word start, are searched.
+    first_pairs: Vec<bool>,
     pats: Vec<Pat>,
     rules: Vec<Rule>,
     /// Lower-cased names, facet paths and aliases -> actor index.
@@ -177,6 +180,16 @@ impl Index {
                 }
             }
         }
+        idx.first_pairs = vec![false; 1 << 16];
+        for text in &texts {
+            match text.as_bytes() {
+                [] => {}
+                [only] => {
+                    (0..256).for_each(|b| idx.first_pairs[usize::from(*only) << 8 | b] = true)
+                }
+                [a, b, ..] => idx.first_pairs[usize::from(*a) << 8 | usize::from(*b)] = true,
+            }
+        }
         if !texts.is_empty() {
             idx.ac = Some(
                 AhoCorasick::builder()
@@ -223,22 +236,35 @@ impl Index {
     }
 
     /// All accepted mentions, in text order, non-overlapping.
+    ///
+    /// A mention starts where no letter or digit precedes it, on two bytes a
+    /// pattern can start with (mostly a capital and a lower-case letter), so
+    /// only those positions are searched, each anchored for the longest
+    /// pattern starting there; the rest is skipped with a table lookup a
+    /// byte.
     pub fn mentions(&self, rules: &Rules, text: &str) -> Vec<Mention> {
         let mut out = Vec::new();
         let Some(ac) = &self.ac else {
             return out;
         };
-        let mut pos = 0;
-        while pos < text.len() {
-            let Some(first) = ac.find(Input::new(text).span(pos..text.len())) else {
-                break;
-            };
-            let s = first.start();
+        let bytes = text.as_bytes();
+        let mut s = 0;
+        while s < bytes.len() {
+            let pair =
+                usize::from(bytes[s]) << 8 | usize::from(bytes.get(s + 1).copied().unwrap_or(0));
+            if !self.first_pairs[pair] || follows_word_char(text, s) {
+                s += 1;
+                continue;
+            }
             // The longest pattern at `s` first; when it is not a word or its
             // rules reject it, the next shorter pattern starting at `s`.
-            let mut cand = Some(first);
+            let mut end = bytes.len();
             let mut accepted = None;
-            while let Some(m) = cand {
+            while end > s {
+                let input = Input::new(text).span(s..end).anchored(Anchored::Yes);
+                let Some(m) = ac.find(input) else {
+                    break;
+                };
                 let pat = self.pats[m.pattern().as_usize()];
                 if is_boundary(text, s, m.end())
                     && (pat.actor == BLOCKED || self.accept(rules, text, s, m.end(), pat))
@@ -246,14 +272,7 @@ impl Index {
                     accepted = Some((m.end(), pat));
                     break;
                 }
-                cand = if m.end() - s > 1 {
-                    let shorter = Input::new(text)
-                        .span(s..m.end() - 1)
-                        .anchored(Anchored::Yes);
-                    ac.find(shorter)
-                } else {
-                    None
-                };
+                end = m.end() - 1;
             }
             match accepted {
                 Some((e, pat)) => {
@@ -264,9 +283,9 @@ impl Index {
                             actor: super::ActorId(pat.actor),
                         });
                     }
-                    pos = e;
+                    s = e;
                 }
-                None => pos = next_char(text, s),
+                None => s += 1,
             }
         }
         out
@@ -315,8 +334,13 @@ fn is_boundary(text: &str, s: usize, e: usize) -> bool {
     !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
 }
 
-fn next_char(text: &str, i: usize) -> usize {
-    i + text[i..].chars().next().map_or(1, char::len_utf8)
+/// Whether a letter or digit stands right before byte `i` (a char boundary).
+fn follows_word_char(text: &str, i: usize) -> bool {
+    match text.as_bytes()[..i].last() {
+        None => false,
+        Some(&b) if b < 0x80 => b.is_ascii_alphanumeric(),
+        Some(_) => text[..i].chars().next_back().is_some_and(is_word_char),
+    }
 }
 
 fn floor_char(text: &str, mut i: usize) -> usize {
