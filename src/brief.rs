@@ -177,7 +177,14 @@ pub fn brief_key(id: &str) -> u64 {
 
 /// FNV-1a over bytes: stable across runs, platforms and Rust versions.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a_update(FNV_OFFSET, bytes)
+}
+
+/// The FNV-1a hash of nothing, to start a streamed hash from.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Continues an FNV-1a hash over more bytes.
+pub fn fnv1a_update(mut hash: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);

@@ -157,81 +157,94 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
                 continue;
             }
         }
-        let bytes = match std::fs::read(&file.path) {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                report.skipped.push(Skip {
-                    what: file.display.clone(),
-                    reason: format!("unreadable ({err})"),
-                });
-                progress.advance(file.size);
-                continue;
-            }
-        };
-        report.bytes_read += bytes.len() as u64;
-        let hash = fnv1a(&bytes);
-        if let Some(old) = old.as_ref().filter(|_| !reextract) {
-            if old.hash == hash {
-                report.unchanged += old.briefs.len();
-                let entry = FileEntry {
-                    size: file.size,
-                    mtime_ns: file.mtime_ns,
-                    ..old.clone()
-                };
-                manifest.files.insert(file.display.clone(), entry);
-                dirty = true;
-                progress.advance(file.size);
-                continue;
-            }
-        }
-        report.files_parsed += 1;
-        let mut parsed = parse::parse_bytes(&file.display, &file.id_base, file.format, &bytes);
-        report.warnings.append(&mut parsed.warnings);
-        report.skipped.append(&mut parsed.skipped);
-
         let old_ids: HashSet<String> = old
             .as_ref()
             .map(|o| o.briefs.iter().cloned().collect())
             .unwrap_or_default();
+        let mut entry = FileEntry {
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+            hash: 0,
+            briefs: Vec::new(),
+            passages: 0,
+        };
+        let streamed = file.format == Format::JsonLines;
+        let content = if streamed {
+            None
+        } else {
+            let bytes = match std::fs::read(&file.path) {
+                Ok(bytes) => bytes,
+                Err(err) => {
+                    report.skipped.push(Skip {
+                        what: file.display.clone(),
+                        reason: format!("unreadable ({err})"),
+                    });
+                    progress.advance(file.size);
+                    continue;
+                }
+            };
+            report.bytes_read += bytes.len() as u64;
+            entry.hash = fnv1a(&bytes);
+            if let Some(old) = old.as_ref().filter(|o| !reextract && o.hash == entry.hash) {
+                report.unchanged += old.briefs.len();
+                let same = FileEntry {
+                    size: file.size,
+                    mtime_ns: file.mtime_ns,
+                    ..old.clone()
+                };
+                manifest.files.insert(file.display.clone(), same);
+                dirty = true;
+                progress.advance(file.size);
+                continue;
+            }
+            Some(bytes)
+        };
+        report.files_parsed += 1;
         for id in &old_ids {
             writer.delete_term(Term::from_field_u64(store.fields.brief_key, brief_key(id)));
             ids_in_use.remove(id);
         }
-        let mut entry = FileEntry {
-            size: file.size,
-            mtime_ns: file.mtime_ns,
-            hash,
-            briefs: Vec::with_capacity(parsed.briefs.len()),
-            passages: 0,
+        let mut ingest = Ingest {
+            writer: &writer,
+            store: &store,
+            gazetteer: (!config.no_actors).then_some(&gazetteer),
+            display: &file.display,
+            old_ids: &old_ids,
+            ids_in_use: &mut ids_in_use,
+            report: &mut report,
+            entry: &mut entry,
         };
-        for mut brief in parsed.briefs {
-            if !ids_in_use.insert(brief.id.clone()) {
-                let unique = unique_id(&brief.id, &ids_in_use);
-                report.warnings.push(format!(
-                    "{}: brief id `{}` is already used; indexed as `{unique}`",
-                    file.display, brief.id
-                ));
-                brief.id = unique;
-                ids_in_use.insert(brief.id.clone());
+        match content {
+            Some(bytes) => {
+                ingest.add(parse::parse_bytes(
+                    &file.display,
+                    &file.id_base,
+                    file.format,
+                    &bytes,
+                ))?;
             }
-            if old_ids.contains(&brief.id) {
-                report.updated += 1;
-            } else {
-                report.added += 1;
+            None => {
+                let reader = match std::fs::File::open(&file.path) {
+                    Ok(f) => std::io::BufReader::with_capacity(1 << 20, f),
+                    Err(err) => {
+                        ingest.report.skipped.push(Skip {
+                            what: file.display.clone(),
+                            reason: format!("unreadable ({err})"),
+                        });
+                        progress.advance(file.size);
+                        continue;
+                    }
+                };
+                let (hash, bytes) =
+                    parse::stream_json_lines(&file.display, &file.id_base, reader, |parsed| {
+                        ingest.add(parsed)
+                    })?;
+                ingest.entry.hash = hash;
+                ingest.report.bytes_read += bytes;
             }
-            let passage_actors = if config.no_actors {
-                Vec::new()
-            } else {
-                gazetteer.annotate(&mut brief)
-            };
-            entry.passages +=
-                add_brief(&writer, &store.dir, &store.fields, &brief, &passage_actors)?;
-            entry.briefs.push(brief.id);
         }
-        report.removed += old_ids
-            .iter()
-            .filter(|id| !entry.briefs.contains(id))
-            .count();
+        let kept: HashSet<&String> = entry.briefs.iter().collect();
+        report.removed += old_ids.iter().filter(|id| !kept.contains(id)).count();
         report.passages_written += entry.passages;
         manifest.files.insert(file.display.clone(), entry);
         dirty = true;
@@ -277,6 +290,55 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     report.passages_total = manifest.files.values().map(|e| e.passages).sum();
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Adds what one file parsed into: its briefs (with fresh ids where an id
+/// is taken, and their actors) and its diagnostics.
+struct Ingest<'a> {
+    writer: &'a IndexWriter<TantivyDocument>,
+    store: &'a Store,
+    gazetteer: Option<&'a Gazetteer>,
+    display: &'a str,
+    old_ids: &'a HashSet<String>,
+    ids_in_use: &'a mut HashSet<String>,
+    report: &'a mut IndexReport,
+    entry: &'a mut FileEntry,
+}
+
+impl Ingest<'_> {
+    fn add(&mut self, mut parsed: parse::ParsedFile) -> Result<()> {
+        self.report.warnings.append(&mut parsed.warnings);
+        self.report.skipped.append(&mut parsed.skipped);
+        for mut brief in parsed.briefs {
+            if !self.ids_in_use.insert(brief.id.clone()) {
+                let unique = unique_id(&brief.id, self.ids_in_use);
+                self.report.warnings.push(format!(
+                    "{}: brief id `{}` is already used; indexed as `{unique}`",
+                    self.display, brief.id
+                ));
+                brief.id = unique;
+                self.ids_in_use.insert(brief.id.clone());
+            }
+            if self.old_ids.contains(&brief.id) {
+                self.report.updated += 1;
+            } else {
+                self.report.added += 1;
+            }
+            let passage_actors = match self.gazetteer {
+                Some(gazetteer) => gazetteer.annotate(&mut brief),
+                None => Vec::new(),
+            };
+            self.entry.passages += add_brief(
+                self.writer,
+                &self.store.dir,
+                &self.store.fields,
+                &brief,
+                &passage_actors,
+            )?;
+            self.entry.briefs.push(brief.id);
+        }
+        Ok(())
+    }
 }
 
 /// Opens the index (creating it when missing, or starting over on

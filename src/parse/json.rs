@@ -15,18 +15,7 @@ pub fn parse(display_path: &str, id_base: &str, content: &str, lines: bool) -> P
     let mut out = ParsedFile::default();
     if lines {
         for (i, line) in content.lines().enumerate() {
-            let line_no = i + 1;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let where_ = format!("{display_path}:{line_no}");
-            match serde_json::from_str::<Value>(line) {
-                Ok(value) => record(&mut out, display_path, &where_, id_base, line_no, value),
-                Err(err) => out.skipped.push(Skip {
-                    what: where_,
-                    reason: format!("malformed JSON ({err})"),
-                }),
-            }
+            parse_line(&mut out, display_path, id_base, i + 1, line);
         }
         return out;
     }
@@ -44,6 +33,27 @@ pub fn parse(display_path: &str, id_base: &str, content: &str, lines: bool) -> P
         }),
     }
     out
+}
+
+/// One line of a JSON Lines file (blank lines are skipped silently).
+pub fn parse_line(
+    out: &mut ParsedFile,
+    display_path: &str,
+    id_base: &str,
+    line_no: usize,
+    line: &str,
+) {
+    if line.trim().is_empty() {
+        return;
+    }
+    let where_ = format!("{display_path}:{line_no}");
+    match serde_json::from_str::<Value>(line) {
+        Ok(value) => record(out, display_path, &where_, id_base, line_no, value),
+        Err(err) => out.skipped.push(Skip {
+            what: where_,
+            reason: format!("malformed JSON ({err})"),
+        }),
+    }
 }
 
 fn record(

@@ -125,6 +125,71 @@ pub fn parse_bytes(display_path: &str, id_base: &str, format: Format, bytes: &[u
     parsed
 }
 
+/// Records of a JSON Lines file parsed as they are read, a batch at a time,
+/// so that a file of any size needs memory for one batch only. Returns the
+/// file's content hash (`brief::fnv1a` of its bytes) and its size.
+pub fn stream_json_lines<R: std::io::BufRead>(
+    display_path: &str,
+    id_base: &str,
+    mut reader: R,
+    mut each: impl FnMut(ParsedFile) -> Result<()>,
+) -> Result<(u64, u64)> {
+    const BATCH: usize = 512;
+    let mut hash = crate::brief::FNV_OFFSET;
+    let mut bytes_read = 0u64;
+    let mut line = Vec::new();
+    let mut batch = ParsedFile::default();
+    let mut lossy_warned = false;
+    let mut any_text = false;
+    for line_no in 1.. {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("failed to read {display_path}"))?;
+        if n == 0 {
+            break;
+        }
+        bytes_read += n as u64;
+        hash = crate::brief::fnv1a_update(hash, &line);
+        let mut bytes = line.as_slice();
+        if line_no == 1 {
+            bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => {
+                if !lossy_warned {
+                    batch.warnings.push(format!(
+                        "{display_path}: not valid UTF-8; undecodable bytes were replaced with U+FFFD"
+                    ));
+                    lossy_warned = true;
+                }
+                String::from_utf8_lossy(bytes)
+            }
+        };
+        let text = text.trim_end_matches(['\n', '\r']);
+        any_text |= !text.trim().is_empty();
+        json::parse_line(&mut batch, display_path, id_base, line_no, text);
+        if batch.briefs.len() + batch.skipped.len() >= BATCH {
+            for brief in &mut batch.briefs {
+                brief.body = split_long_paragraphs(std::mem::take(&mut brief.body));
+            }
+            each(std::mem::take(&mut batch))?;
+        }
+    }
+    if !any_text {
+        batch.skipped.push(Skip {
+            what: display_path.to_string(),
+            reason: "empty file".to_string(),
+        });
+    }
+    for brief in &mut batch.briefs {
+        brief.body = split_long_paragraphs(std::mem::take(&mut brief.body));
+    }
+    each(batch)?;
+    Ok((hash, bytes_read))
+}
+
 /// A body paragraph longer than this is cut into passages of about
 /// `PASSAGE_TARGET` bytes, at sentence ends where possible: one passage is
 /// what a hit shows and what a snippet re-reads.
@@ -317,6 +382,24 @@ mod tests {
         let parsed = parse_bytes("bad.txt", "bad", Format::Text, b"Caf\xe9 talks resume.");
         assert_eq!(parsed.briefs[0].body, vec!["Caf\u{FFFD} talks resume."]);
         assert!(parsed.warnings[0].contains("bad.txt"));
+    }
+
+    #[test]
+    fn streamed_json_lines_match_the_whole_file_parse() {
+        let content = "\u{feff}{\"id\":\"a\",\"title\":\"A\",\"body\":\"One.\\n\\nTwo.\"}\r\n\nnot json\n{\"id\":\"b\",\"title\":\"B\"}";
+        let whole = parse_bytes("w.jsonl", "w", Format::JsonLines, content.as_bytes());
+        let mut streamed = ParsedFile::default();
+        let (hash, size) = stream_json_lines("w.jsonl", "w", content.as_bytes(), |mut p| {
+            streamed.briefs.append(&mut p.briefs);
+            streamed.skipped.append(&mut p.skipped);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(streamed.briefs, whole.briefs);
+        assert_eq!(streamed.skipped, whole.skipped);
+        assert_eq!(hash, crate::brief::fnv1a(content.as_bytes()));
+        assert_eq!(size, content.len() as u64);
+        assert_eq!(whole.briefs.len(), 2);
     }
 
     #[test]
