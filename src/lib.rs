@@ -5,6 +5,7 @@ pub mod actors;
 pub mod brief;
 pub mod cli;
 mod cmd;
+mod collect;
 pub mod index;
 pub mod output;
 pub mod parse;
