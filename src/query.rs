@@ -199,26 +199,59 @@ fn check_fields(ast: &UserInputAst) -> Result<()> {
 
 fn syntax_error(text: &str) -> anyhow::Error {
     let (_, errors) = tantivy::query_grammar::parse_query_lenient(text);
-    let position = errors.first().map(|e| e.pos).unwrap_or(0);
+    let reported = errors.first().filter(|e| e.pos > 0 && e.pos <= text.len());
+    // Where the lenient parser cannot say, the first word whose addition
+    // breaks the query is the place.
+    let position = match reported {
+        Some(e) => e.pos,
+        None => first_breaking_word(text),
+    };
     let column = text[..position.min(text.len())].chars().count() + 1;
+    let word = text[position.min(text.len())..]
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
     let quotes = text.matches('"').count();
     let opens = text.matches('(').count();
     let closes = text.matches(')').count();
-    let hint = if quotes % 2 == 1 {
+    let option_hint;
+    let hint = if word.starts_with("--") {
+        option_hint =
+            format!("`{word}` looks like an option: give options outside the query's quotes");
+        option_hint.as_str()
+    } else if quotes % 2 == 1 {
         "close the quote, or search the words without quotes"
     } else if opens != closes {
         "balance the parentheses"
     } else {
         "put the words in quotes, or escape special characters (: ^ ~ * ( ) [ ] { } \" -) with a backslash"
     };
-    let detail = errors
-        .first()
-        .map(|e| format!(" ({})", e.message))
+    let detail = reported
+        .map(|e| format!(" ({})", e.message.replace("\\\"", "\"")))
         .unwrap_or_default();
     QueryError(format!(
         "query syntax error at column {column}{detail}: {hint}"
     ))
     .into()
+}
+
+/// The byte offset of the first word after which the query no longer
+/// parses (0 when even the first word does not).
+fn first_breaking_word(text: &str) -> usize {
+    let starts: Vec<usize> = text
+        .char_indices()
+        .filter(|&(i, c)| {
+            !c.is_whitespace() && (i == 0 || text[..i].ends_with(char::is_whitespace))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(text.len());
+        if tantivy::query_grammar::parse_query(&text[..end]).is_err() {
+            return start;
+        }
+    }
+    0
 }
 
 /// True when the query holds something to look for, not only exclusions.
@@ -508,6 +541,12 @@ mod tests {
     fn syntax_errors_say_where_and_what_to_do() {
         let message = err(r#"talks AND (iran"#);
         assert!(message.contains("column"), "{message}");
+        let message = err("takeaways:missiles --actor Iran");
+        assert!(message.contains("column 20"), "{message}");
+        assert!(
+            message.contains("`--actor` looks like an option"),
+            "{message}"
+        );
     }
 
     #[test]
