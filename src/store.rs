@@ -11,6 +11,9 @@ use tantivy::{Index, TantivyError};
 
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 
+/// Doc-store block size of a new index.
+const DOCSTORE_BLOCK_BYTES: usize = 8192;
+
 /// An opened briefs index.
 pub struct Store {
     pub index: Index,
@@ -107,13 +110,23 @@ pub fn create(dir: &Path) -> Result<Store> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("failed to create the index folder {}", dir.display()))?;
     let (schema, fields) = schema::build();
-    let index = Index::create_in_dir(dir, schema).map_err(|e| {
-        anyhow::anyhow!(
-            "failed to create an index in {}: {}",
-            dir.display(),
-            one_line(&e)
-        )
-    })?;
+    // Small doc-store blocks: a hit reads one passage, and an 8 KB block
+    // decompresses in about half the time of the default 16 KB.
+    let settings = tantivy::IndexSettings {
+        docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+        ..tantivy::IndexSettings::default()
+    };
+    let index = Index::builder()
+        .schema(schema)
+        .settings(settings)
+        .create_in_dir(dir)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "failed to create an index in {}: {}",
+                dir.display(),
+                one_line(&e)
+            )
+        })?;
     schema::register_tokenizers(&index);
     // A first, empty commit records the schema version from the start.
     let mut writer: tantivy::IndexWriter<tantivy::TantivyDocument> =
