@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::brief::Section;
-use crate::index::{IndexConfig, COMMIT_EVERY_BYTES};
+use crate::index::{IndexConfig, COMMIT_EVERY_BYTES, DEFAULT_MEMORY_MB};
 use crate::output::Format;
 use crate::search::SearchRequest;
 use crate::{ActorsConfig, BenchConfig, Command, ParseConfig, QueryConfig, ShowConfig};
@@ -44,7 +44,7 @@ enum Sub {
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
         /// Memory budget of the index writer, in MB
-        #[arg(long, value_name = "MB", default_value_t = 256)]
+        #[arg(long, value_name = "MB", default_value_t = DEFAULT_MEMORY_MB)]
         memory: usize,
         /// Your own actors (the data/actors.toml format): added to the built-in ones, kept by the index
         #[arg(long, value_name = "FILE")]

@@ -85,6 +85,9 @@ struct Manifest {
     gazetteer: u64,
 }
 
+/// The index writer's default memory budget, in MB.
+pub const DEFAULT_MEMORY_MB: usize = 256;
+
 /// By default, commit after this many bytes of parsed input, so that a
 /// killed run on a large archive loses little work.
 pub const COMMIT_EVERY_BYTES: u64 = 64 << 20;

@@ -147,10 +147,6 @@ impl Searcher {
         })
     }
 
-    pub fn fields(&self) -> &Fields {
-        &self.store.fields
-    }
-
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         let started = Instant::now();
         let dir = self.store.dir.as_path();

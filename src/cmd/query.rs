@@ -24,7 +24,7 @@ pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -
                 index_dir: config.index_dir.clone(),
                 rebuild: false,
                 threads: config.threads,
-                memory_mb: 256,
+                memory_mb: index::DEFAULT_MEMORY_MB,
                 progress: config.progress,
                 commit_every_bytes: index::COMMIT_EVERY_BYTES,
                 actors_file: None,
