@@ -171,9 +171,20 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             briefs: Vec::new(),
             passages: 0,
         };
-        let streamed = file.format == Format::JsonLines;
-        let content = if streamed {
-            None
+        // JSON Lines are streamed (a batch of records at a time); other
+        // files are read whole, and skipped when their content is unchanged.
+        let content = if file.format == Format::JsonLines {
+            match std::fs::File::open(&file.path) {
+                Ok(f) => Source::Stream(std::io::BufReader::with_capacity(1 << 20, f)),
+                Err(err) => {
+                    report.skipped.push(Skip {
+                        what: file.display.clone(),
+                        reason: format!("unreadable ({err})"),
+                    });
+                    progress.advance(file.size);
+                    continue;
+                }
+            }
         } else {
             let bytes = match std::fs::read(&file.path) {
                 Ok(bytes) => bytes,
@@ -200,7 +211,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
                 progress.advance(file.size);
                 continue;
             }
-            Some(bytes)
+            Source::Whole(bytes)
         };
         report.files_parsed += 1;
         for id in &old_ids {
@@ -218,7 +229,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             entry: &mut entry,
         };
         match content {
-            Some(bytes) => {
+            Source::Whole(bytes) => {
                 ingest.add(parse::parse_bytes(
                     &file.display,
                     &file.id_base,
@@ -226,18 +237,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
                     &bytes,
                 ))?;
             }
-            None => {
-                let reader = match std::fs::File::open(&file.path) {
-                    Ok(f) => std::io::BufReader::with_capacity(1 << 20, f),
-                    Err(err) => {
-                        ingest.report.skipped.push(Skip {
-                            what: file.display.clone(),
-                            reason: format!("unreadable ({err})"),
-                        });
-                        progress.advance(file.size);
-                        continue;
-                    }
-                };
+            Source::Stream(reader) => {
                 let (hash, bytes) =
                     parse::stream_json_lines(&file.display, &file.id_base, reader, |parsed| {
                         ingest.add(parsed)
@@ -293,6 +293,12 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     report.passages_total = manifest.files.values().map(|e| e.passages).sum();
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// A file's content: read whole, or open for streaming.
+enum Source {
+    Whole(Vec<u8>),
+    Stream(std::io::BufReader<std::fs::File>),
 }
 
 /// Adds what one file parsed into: its briefs (with fresh ids where an id
