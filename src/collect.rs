@@ -65,12 +65,15 @@ pub(crate) struct Candidate {
 }
 
 impl Candidate {
-    /// Higher score first; ties broken by position in the index, for a
-    /// stable order.
+    /// Higher score first. Ties are broken by brief (its key, a hash of the
+    /// id) and then by place in the brief, never by which segment a passage
+    /// landed in: the order is the same after every re-index.
     fn rank_cmp(&self, other: &Self) -> Ordering {
         other
             .score
             .total_cmp(&self.score)
+            .then_with(|| self.brief_key.cmp(&other.brief_key))
+            .then_with(|| self.section.cmp(&other.section))
             .then_with(|| self.address.cmp(&other.address))
     }
 }

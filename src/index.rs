@@ -106,21 +106,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     let started = Instant::now();
     let mut report = IndexReport::default();
     let (store, mut manifest) = open_or_create(config)?;
-    let custom_actors = custom_actors(config, &store)?;
-    let gazetteer = gazetteer(custom_actors.as_deref())?;
-    let fingerprint = fnv1a(
-        format!(
-            "{}{}",
-            actors::BUILTIN_TOML,
-            custom_actors.as_deref().unwrap_or("")
-        )
-        .as_bytes(),
-    );
-    let reextract = manifest.gazetteer != fingerprint;
-    manifest.gazetteer = fingerprint;
-    let found = walk(config, &mut report)?;
-    report.files_seen = found.len() + report.skipped.len();
-
+    // Take the writer's lock first: a second writer stops at once.
     let mut writer: IndexWriter<TantivyDocument> = store
         .index
         .writer_with_num_threads(config.threads.max(1), config.memory_mb.max(20) << 20)
@@ -135,6 +121,27 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
                 store::one_line(&other)
             ),
         })?;
+    let custom_actors = custom_actors(config, &store)?;
+    let gazetteer = gazetteer(custom_actors.as_deref())?;
+    // What the actors were extracted with; 0 without extraction, so that
+    // switching extraction on or off reads every file again.
+    let fingerprint = if config.no_actors {
+        0
+    } else {
+        fnv1a(
+            format!(
+                "{}{}",
+                actors::BUILTIN_TOML,
+                custom_actors.as_deref().unwrap_or("")
+            )
+            .as_bytes(),
+        )
+    };
+    let reextract = manifest.gazetteer != fingerprint;
+    manifest.gazetteer = fingerprint;
+    let found = walk(config, &mut report)?;
+    report.files_seen = found.len() + report.skipped.len();
+
     let mut dirty = false;
     if config.rebuild {
         writer.delete_all_documents()?;

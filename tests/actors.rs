@@ -100,8 +100,11 @@ fn actors_of(hit: &Value) -> Vec<&str> {
 fn hits_list_their_briefs_actors() {
     let dir = indexed();
     let hits = hits(&query(dir.path(), "idx", "tanker", &[]));
-    assert!(!hits.is_empty());
-    let actors = actors_of(&hits[0]);
+    let gulf = hits
+        .iter()
+        .find(|h| h["brief_id"] == "2026-06-01-gulf-shipping")
+        .expect("the Gulf brief mentions a tanker");
+    let actors = actors_of(gulf);
     for expected in [
         "/country/Iran",
         "/country/Saudi Arabia",
@@ -335,4 +338,21 @@ fn the_parser_reports_actors_per_brief() {
             "/country/Russia"
         ]
     );
+}
+
+#[test]
+fn switching_recognition_off_and_on_reads_every_brief_again() {
+    let dir = TempDir::new().unwrap();
+    actor_corpus(dir.path());
+    let off = briefs(
+        dir.path(),
+        &["index", "corpus", "--index", "idx", "--no-actors"],
+    );
+    assert_eq!(code(&off), 0, "{}", stderr(&off));
+    let none = briefs(dir.path(), &["actors", "--index", "idx", "--json"]);
+    assert_eq!(code(&none), 1, "no actors without recognition");
+    let on = briefs(dir.path(), &["index", "corpus", "--index", "idx"]);
+    assert!(stderr(&on).contains("4 updated"), "{}", stderr(&on));
+    let counts = json_lines(&briefs(dir.path(), &["actors", "--index", "idx", "--json"]));
+    assert!(counts.iter().any(|l| l["actor"] == "/country/Iran"));
 }

@@ -143,7 +143,7 @@ fn a_second_writer_stops_at_once_and_readers_see_the_last_commit() {
     slow_corpus(dir.path(), 300);
     index_ok(dir.path());
     let before = brief_count(dir.path(), "idx");
-    slow_corpus(dir.path(), 6000);
+    slow_corpus(dir.path(), 12_000);
     let mut first = Command::new(BIN)
         .args(["index", "corpus", "--index", "idx"])
         .current_dir(dir.path())
@@ -151,8 +151,8 @@ fn a_second_writer_stops_at_once_and_readers_see_the_last_commit() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Give the first writer time to walk the corpus and take the lock.
-    std::thread::sleep(Duration::from_millis(1500));
+    // The first writer takes the lock as soon as it has opened the index.
+    std::thread::sleep(Duration::from_millis(800));
     assert!(
         first.try_wait().unwrap().is_none(),
         "the first writer finished too soon for this test"
@@ -181,7 +181,7 @@ fn a_second_writer_stops_at_once_and_readers_see_the_last_commit() {
     let status = first.wait().unwrap();
     assert!(status.success());
     assert!(brief_count(dir.path(), "idx") > before);
-    assert_eq!(brief_count(dir.path(), "idx"), 6000);
+    assert_eq!(brief_count(dir.path(), "idx"), 12_000);
 }
 
 fn index_ok(dir: &Path) -> String {
