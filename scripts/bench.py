@@ -44,6 +44,8 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUERIES_FILE = os.path.join(REPO, "benches", "queries.txt")
+# Queries with `--actor` filters: briefs only (FTS5 has no actors).
+ACTOR_QUERIES_FILE = os.path.join(REPO, "benches", "queries-actors.txt")
 SCALE = 10
 WHOLE_PROCESS_QUERIES = 30
 WHOLE_PROCESS_RUNS = 5
@@ -267,9 +269,9 @@ def index_briefs_once(bin_, corpus, index_dir, work):
     return result
 
 
-def bench_briefs(bin_, index_dir, runs):
+def bench_briefs(bin_, index_dir, runs, queries_file=QUERIES_FILE):
     """`briefs bench`: in-process latency through the real search path."""
-    done = subprocess.run([bin_, "bench", "--index", index_dir, "--queries", QUERIES_FILE,
+    done = subprocess.run([bin_, "bench", "--index", index_dir, "--queries", queries_file,
                            "--runs", str(runs), "--limit", str(LIMIT)],
                           capture_output=True, text=True)
     if done.returncode != 0:
@@ -595,6 +597,8 @@ def measure_corpus(name, jsonl, repetitions, tools, work, queries):
     whole_queries = pick_evenly(queries, WHOLE_PROCESS_QUERIES)
     log("  queries: briefs bench")
     result["briefs"]["query"] = bench_briefs(tools["briefs"], briefs_index, QUERY_RUNS)
+    result["briefs"]["query_actors"] = bench_briefs(tools["briefs"], briefs_index, QUERY_RUNS,
+                                                    ACTOR_QUERIES_FILE)
     log("  queries: briefs counts and whole-process `briefs query`")
     result["briefs"]["counts"] = counts_briefs(tools["briefs"], briefs_index, queries)
     result["briefs"]["whole_process"] = whole_process_briefs(tools["briefs"], briefs_index,
@@ -697,6 +701,8 @@ CORPUS_ROWS = [
     ("query p50 in-process", ("query", "p50_ms"), " ms", True),
     ("query p95 in-process", ("query", "p95_ms"), " ms", True),
     ("query p99 in-process", ("query", "p99_ms"), " ms", True),
+    ("query p50 with --actor (briefs)", ("query_actors", "p50_ms"), " ms", True),
+    ("query p99 with --actor (briefs)", ("query_actors", "p99_ms"), " ms", True),
     ("whole-process query median", ("whole_process", "median_ms"), " ms", True),
     ("whole-process query p95", ("whole_process", "p95_ms"), " ms", True),
 ]

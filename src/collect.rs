@@ -101,22 +101,22 @@ impl Ord for Ranked {
 /// What the passage collector gathers.
 pub(crate) struct Collected {
     pub(crate) passages: u64,
-    pub(crate) briefs: u64,
-    pub(crate) facets: HashMap<String, u64>,
+    /// The keys of every brief with a matching passage.
+    pub(crate) briefs: KeySet,
     /// The best `want` candidates, best first, at most `per_brief` a brief.
     pub(crate) top: Vec<Candidate>,
 }
 
 /// Collects passages: counts all matches (passages and distinct briefs),
-/// applies the section filter and the title lift, and keeps the best
-/// candidates with at most `per_brief` passages a brief.
+/// applies the section and brief filters and the title lift, and keeps the
+/// best candidates with at most `per_brief` passages a brief.
 pub(crate) struct PassageCollector {
     pub(crate) want: usize,
     pub(crate) per_brief: usize,
     pub(crate) sections: u64,
     pub(crate) title_lift: Arc<KeyMap<f32>>,
-    /// Count the actors of each matching brief once.
-    pub(crate) facets: bool,
+    /// Only passages of these briefs (those involving the asked actors).
+    pub(crate) briefs: Option<Arc<KeySet>>,
 }
 
 pub(crate) struct SegmentPassages {
@@ -133,11 +133,7 @@ pub(crate) struct SegmentPassages {
     /// Without a cap: a min-heap of the best `want`.
     heap: BinaryHeap<Reverse<Ranked>>,
     seen_briefs: KeySet,
-    /// With facets: the segment's actor column and counts by ordinal. All
-    /// passages of a brief are in one segment, so counting a brief at its
-    /// first passage in the segment counts it once.
-    actors: Option<FacetReader>,
-    actor_counts: KeyMap<u64>,
+    briefs: Option<Arc<KeySet>>,
 }
 
 pub(crate) struct SegmentFruit {
@@ -145,7 +141,6 @@ pub(crate) struct SegmentFruit {
     by_brief: KeyMap<Vec<Candidate>>,
     heap: Vec<Candidate>,
     seen_briefs: KeySet,
-    facets: HashMap<String, u64>,
 }
 
 /// The segment's reader of the brief actors facet, if any document of the
@@ -191,12 +186,7 @@ impl Collector for PassageCollector {
             by_brief: KeyMap::default(),
             heap: BinaryHeap::new(),
             seen_briefs: KeySet::default(),
-            actors: if self.facets {
-                actor_reader(reader)?
-            } else {
-                None
-            },
-            actor_counts: KeyMap::default(),
+            briefs: self.briefs.clone(),
         })
     }
 
@@ -207,14 +197,10 @@ impl Collector for PassageCollector {
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Collected> {
         let mut passages = 0;
         let mut briefs = KeySet::default();
-        let mut facets: HashMap<String, u64> = HashMap::new();
         let mut all: Vec<Candidate> = Vec::new();
         let mut by_brief: KeyMap<Vec<Candidate>> = KeyMap::default();
         for fruit in fruits {
             passages += fruit.passages;
-            for (name, n) in fruit.facets {
-                *facets.entry(name).or_insert(0) += n;
-            }
             briefs.extend(fruit.seen_briefs);
             all.extend(fruit.heap);
             for (key, mut list) in fruit.by_brief {
@@ -233,8 +219,7 @@ impl Collector for PassageCollector {
         all.sort_by(Candidate::rank_cmp);
         Ok(Collected {
             passages,
-            briefs: briefs.len() as u64,
-            facets,
+            briefs,
             top: all,
         })
     }
@@ -254,14 +239,15 @@ impl SegmentCollector for SegmentPassages {
             return;
         };
         let brief_key = self.brief_key.first(doc).unwrap_or_default();
-        self.passages += 1;
-        if self.seen_briefs.insert(brief_key) {
-            if let Some(actors) = &self.actors {
-                for ord in actors.facet_ords(doc) {
-                    *self.actor_counts.entry(ord).or_insert(0) += 1;
-                }
-            }
+        if self
+            .briefs
+            .as_ref()
+            .is_some_and(|b| !b.contains(&brief_key))
+        {
+            return;
         }
+        self.passages += 1;
+        self.seen_briefs.insert(brief_key);
         let lift = if section == Section::Title {
             0.0
         } else {
@@ -300,16 +286,11 @@ impl SegmentCollector for SegmentPassages {
     }
 
     fn harvest(self) -> SegmentFruit {
-        let facets = match &self.actors {
-            Some(reader) => facet_names(reader, self.actor_counts),
-            None => HashMap::new(),
-        };
         SegmentFruit {
             passages: self.passages,
             by_brief: self.by_brief,
             heap: self.heap.into_iter().map(|Reverse(Ranked(c))| c).collect(),
             seen_briefs: self.seen_briefs,
-            facets,
         }
     }
 }
@@ -414,11 +395,14 @@ impl SegmentCollector for SegmentBriefRecord {
     }
 }
 
-/// Counts the actors of every brief document.
-pub(crate) struct BriefActorCounts;
+/// Counts the actors of brief documents: of all, or of the briefs whose
+/// keys are given.
+pub(crate) struct BriefActorCounts(pub(crate) Option<Arc<KeySet>>);
 
 pub(crate) struct SegmentBriefActorCounts {
     section: Column<u64>,
+    brief_key: Column<u64>,
+    only: Option<Arc<KeySet>>,
     actors: Option<FacetReader>,
     counts: KeyMap<u64>,
 }
@@ -432,9 +416,11 @@ impl Collector for BriefActorCounts {
         _: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentBriefActorCounts> {
-        let (section, _) = columns(reader)?;
+        let (section, brief_key) = columns(reader)?;
         Ok(SegmentBriefActorCounts {
             section,
+            brief_key,
+            only: self.0.clone(),
             actors: actor_reader(reader)?,
             counts: KeyMap::default(),
         })
@@ -463,6 +449,15 @@ impl SegmentCollector for SegmentBriefActorCounts {
         if self.section.first(doc) != Some(crate::schema::BRIEF_RECORD) {
             return;
         }
+        if let Some(only) = &self.only {
+            if !self
+                .brief_key
+                .first(doc)
+                .is_some_and(|key| only.contains(&key))
+            {
+                return;
+            }
+        }
         if let Some(actors) = &self.actors {
             for ord in actors.facet_ords(doc) {
                 *self.counts.entry(ord).or_insert(0) += 1;
@@ -475,5 +470,56 @@ impl SegmentCollector for SegmentBriefActorCounts {
             Some(reader) => facet_names(reader, self.counts),
             None => HashMap::new(),
         }
+    }
+}
+
+/// The keys of the matching brief documents.
+pub(crate) struct BriefKeys;
+
+pub(crate) struct SegmentBriefKeys {
+    section: Column<u64>,
+    brief_key: Column<u64>,
+    keys: KeySet,
+}
+
+impl Collector for BriefKeys {
+    type Fruit = KeySet;
+    type Child = SegmentBriefKeys;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentBriefKeys> {
+        let (section, brief_key) = columns(reader)?;
+        Ok(SegmentBriefKeys {
+            section,
+            brief_key,
+            keys: KeySet::default(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<KeySet>) -> tantivy::Result<KeySet> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentBriefKeys {
+    type Fruit = KeySet;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if self.section.first(doc) == Some(crate::schema::BRIEF_RECORD) {
+            if let Some(key) = self.brief_key.first(doc) {
+                self.keys.insert(key);
+            }
+        }
+    }
+
+    fn harvest(self) -> KeySet {
+        self.keys
     }
 }

@@ -19,7 +19,7 @@ use tantivy::Index;
 use crate::brief::Section;
 
 /// Bumped whenever the schema or the tokenizer changes the bytes of an index.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The analyzer of every text field: words, lower case, accents folded,
 /// English stems.
@@ -48,7 +48,8 @@ pub struct Fields {
     /// once, in the passages.
     pub brief_meta: Field,
     /// The brief's actors (facets such as `/country/Iran`), on the brief
-    /// document and on each of its passages.
+    /// document only: a passage filter by brief actor goes through the keys
+    /// of the matching briefs.
     pub actors: Field,
     /// The actors a passage itself names, on passage documents.
     pub passage_actors: Field,

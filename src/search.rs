@@ -13,7 +13,7 @@ use tantivy::{DocAddress, IndexReader, ReloadPolicy, Term};
 
 use crate::brief::{brief_key, Brief, Section};
 use crate::collect::{
-    section_mask, BriefActorCounts, BriefRecord, KeyMap, KeyScores, PassageCollector,
+    section_mask, BriefActorCounts, BriefKeys, BriefRecord, KeyMap, KeyScores, PassageCollector,
 };
 use crate::query::{self, HighlightPlan};
 use crate::schema::{self, Fields};
@@ -155,14 +155,33 @@ impl Searcher {
         let searcher = self.reader.searcher();
 
         let title_lift = self.title_scores(&searcher, &compiled.title_terms)?;
+        // Actors of a brief live on its brief document: the passages of the
+        // briefs that involve them are kept by key. Actors a passage names
+        // itself live on the passage, and filter the query.
+        let (query, briefs) = match self.actor_filter(request)? {
+            Some(filter) if request.actor_in_passage => {
+                let filter: Box<dyn Query> = Box::new(BoostQuery::new(filter, 0.0));
+                let query: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, compiled.query),
+                    (Occur::Must, filter),
+                ]));
+                (query, None)
+            }
+            Some(filter) => {
+                let keys = searcher
+                    .search(filter.as_ref(), &BriefKeys)
+                    .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
+                (compiled.query, Some(Arc::new(keys)))
+            }
+            None => (compiled.query, None),
+        };
         let collector = PassageCollector {
             want: request.offset + request.limit,
             per_brief: request.per_brief,
             sections: section_mask(&request.sections),
             title_lift: Arc::new(title_lift),
-            facets: request.facets,
+            briefs,
         };
-        let query = self.with_actor_filter(compiled.query, request)?;
         let collected = searcher
             .search(query.as_ref(), &collector)
             .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
@@ -219,28 +238,41 @@ impl Searcher {
                 actors: brief.actors,
             });
         }
+        let facets = if request.facets {
+            let counts = searcher
+                .search(
+                    &self.briefs_with_actors(),
+                    &BriefActorCounts(Some(Arc::new(collected.briefs.clone()))),
+                )
+                .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
+            Some(sorted_counts(counts))
+        } else {
+            None
+        };
         Ok(SearchResults {
             hits,
             passages: collected.passages,
-            briefs: collected.briefs,
-            facets: request.facets.then(|| sorted_counts(collected.facets)),
+            briefs: collected.briefs.len() as u64,
+            facets,
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
 
-    /// Adds the actor filter to a query: every actor required, or any.
-    fn with_actor_filter(
-        &self,
-        query: Box<dyn Query>,
-        request: &SearchRequest,
-    ) -> Result<Box<dyn Query>> {
+    /// The documents that carry the asked actors (brief documents, or with
+    /// `actor_in_passage` passages): every actor required, or any.
+    fn actor_filter(&self, request: &SearchRequest) -> Result<Option<Box<dyn Query>>> {
         if request.actors.is_empty() {
-            return Ok(query);
+            return Ok(None);
         }
         let field = if request.actor_in_passage {
             self.store.fields.passage_actors
         } else {
             self.store.fields.actors
+        };
+        let occur = if request.any_actor {
+            Occur::Should
+        } else {
+            Occur::Must
         };
         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for path in &request.actors {
@@ -253,22 +285,26 @@ impl Searcher {
                 Term::from_facet(field, &facet),
                 IndexRecordOption::Basic,
             ));
-            terms.push((
-                if request.any_actor {
-                    Occur::Should
-                } else {
-                    Occur::Must
-                },
-                term,
-            ));
+            terms.push((occur, term));
         }
-        let filter: Box<dyn Query> = Box::new(BooleanQuery::new(terms));
-        // The filter selects; it adds nothing to the score.
-        let filter: Box<dyn Query> = Box::new(BoostQuery::new(filter, 0.0));
-        Ok(Box::new(BooleanQuery::new(vec![
-            (Occur::Must, query),
-            (Occur::Must, filter),
-        ])))
+        Ok(Some(Box::new(BooleanQuery::new(terms))))
+    }
+
+    /// Brief documents that have at least one actor (of any kind).
+    fn briefs_with_actors(&self) -> BooleanQuery {
+        let field = self.store.fields.actors;
+        let kinds: Vec<(Occur, Box<dyn Query>)> = ["/country", "/person", "/org", "/group"]
+            .iter()
+            .filter_map(|kind| Facet::from_text(kind).ok())
+            .map(|facet| {
+                let query: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_facet(field, &facet),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, query)
+            })
+            .collect();
+        BooleanQuery::new(kinds)
     }
 
     /// Actor counts in distinct briefs over the whole index.
@@ -276,7 +312,7 @@ impl Searcher {
         let dir = self.store.dir.as_path();
         let searcher = self.reader.searcher();
         let counts = searcher
-            .search(&tantivy::query::AllQuery, &BriefActorCounts)
+            .search(&self.briefs_with_actors(), &BriefActorCounts(None))
             .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
         Ok(sorted_counts(counts))
     }
