@@ -508,6 +508,7 @@ fn add_brief(
         doc.add_u64(fields.section, passage.section.code());
         doc.add_u64(fields.ordinal, passage.ordinal);
         doc.add_u64(fields.brief_key, key);
+        doc.add_u64(fields.record_offset, i as u64 + 1);
         for facet in facets(passage_actors.get(i).map(Vec::as_slice).unwrap_or_default()) {
             doc.add_facet(fields.passage_actors, facet);
         }

@@ -19,7 +19,7 @@ use tantivy::Index;
 use crate::brief::Section;
 
 /// Bumped whenever the schema or the tokenizer changes the bytes of an index.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The analyzer of every text field: words, lower case, accents folded,
 /// English stems.
@@ -53,6 +53,10 @@ pub struct Fields {
     pub actors: Field,
     /// The actors a passage itself names, on passage documents.
     pub passage_actors: Field,
+    /// On a passage: how many documents before it its brief document is.
+    /// A brief's documents are added as one batch, so they are contiguous in
+    /// one segment, and a hit finds its brief without a search.
+    pub record_offset: Field,
 }
 
 impl Fields {
@@ -81,6 +85,7 @@ impl Fields {
 pub const SECTION_COLUMN: &str = "section";
 pub const BRIEF_KEY_COLUMN: &str = "brief_key";
 pub const ACTORS_COLUMN: &str = "actors";
+pub const RECORD_OFFSET_COLUMN: &str = "record_offset";
 
 /// Builds the schema and its field handles.
 pub fn build() -> (Schema, Fields) {
@@ -106,6 +111,8 @@ pub fn build() -> (Schema, Fields) {
     let brief_meta = builder.add_text_field("brief_meta", STORED);
     let actors = builder.add_facet_field(ACTORS_COLUMN, FacetOptions::default());
     let passage_actors = builder.add_facet_field("passage_actors", FacetOptions::default());
+    let record_offset =
+        builder.add_u64_field(RECORD_OFFSET_COLUMN, NumericOptions::default().set_fast());
     let fields = Fields {
         sections,
         text,
@@ -116,6 +123,7 @@ pub fn build() -> (Schema, Fields) {
         brief_meta,
         actors,
         passage_actors,
+        record_offset,
     };
     (builder.build(), fields)
 }

@@ -16,7 +16,9 @@ use crate::collect::{
     section_mask, BriefActorCounts, BriefKeys, BriefRecord, KeyMap, KeyScores, PassageCollector,
 };
 use crate::query::{self, HighlightPlan};
-use crate::schema::{self, Fields};
+use crate::schema::{
+    self, Fields, BRIEF_KEY_COLUMN, BRIEF_RECORD, RECORD_OFFSET_COLUMN, SECTION_COLUMN,
+};
 use crate::snippet::{self, Snippet};
 use crate::store::Store;
 
@@ -211,8 +213,11 @@ impl Searcher {
             let brief = match briefs.get(&candidate.brief_key) {
                 Some(brief) => brief.clone(),
                 None => {
-                    let brief = load_brief_by_key(&searcher, fields, dir, candidate.brief_key)?
-                        .unwrap_or_default();
+                    let brief = match record_of(&searcher, candidate.address, candidate.brief_key) {
+                        Some(record) => brief_at(&searcher, fields, record)?,
+                        None => load_brief_by_key(&searcher, fields, dir, candidate.brief_key)?
+                            .unwrap_or_default(),
+                    };
                     briefs.insert(candidate.brief_key, brief.clone());
                     brief
                 }
@@ -426,6 +431,18 @@ impl Searcher {
         }
         Ok(out)
     }
+}
+
+/// The brief document of a passage, from the passage's `record_offset`,
+/// checked against the brief key; `None` sends the caller to a search.
+fn record_of(searcher: &tantivy::Searcher, passage: DocAddress, key: u64) -> Option<DocAddress> {
+    let segment = searcher.segment_reader(passage.segment_ord);
+    let fast = segment.fast_fields();
+    let offset = fast.u64(RECORD_OFFSET_COLUMN).ok()?.first(passage.doc_id)?;
+    let doc = passage.doc_id.checked_sub(u32::try_from(offset).ok()?)?;
+    let is_record = fast.u64(SECTION_COLUMN).ok()?.first(doc) == Some(BRIEF_RECORD);
+    let same_brief = fast.u64(BRIEF_KEY_COLUMN).ok()?.first(doc) == Some(key);
+    (is_record && same_brief).then(|| DocAddress::new(passage.segment_ord, doc))
 }
 
 fn load_brief_by_key(
