@@ -322,7 +322,9 @@ impl Searcher {
         Ok(sorted_counts(counts))
     }
 
-    /// Title score per brief key, for briefs whose title holds a query word.
+    /// Title score per brief key, for briefs whose title holds every word
+    /// of the query (a title that names the whole subject lifts the brief;
+    /// one common word in a title is weak evidence, and costly to score).
     fn title_scores(&self, searcher: &tantivy::Searcher, terms: &[String]) -> Result<KeyMap<f32>> {
         if terms.is_empty() {
             return Ok(KeyMap::default());
@@ -336,7 +338,7 @@ impl Searcher {
                     Term::from_field_text(field, t),
                     IndexRecordOption::WithFreqs,
                 ));
-                (Occur::Should, q)
+                (Occur::Must, q)
             })
             .collect();
         let query = BooleanQuery::new(clauses);
