@@ -295,26 +295,33 @@ impl SegmentCollector for SegmentPassages {
     }
 }
 
-/// Collects the score of every matching title passage by brief key.
-pub(crate) struct KeyScores;
+/// Collects, by brief key, the score of every matching document of one
+/// section code: title passages (their scores lift their briefs), or brief
+/// documents (the briefs that involve the asked actors).
+pub(crate) struct ByBrief {
+    pub(crate) section: u64,
+    pub(crate) scoring: bool,
+}
 
-pub(crate) struct SegmentKeyScores {
+pub(crate) struct SegmentByBrief {
+    wanted: u64,
     section: Column<u64>,
     brief_key: Column<u64>,
     scores: KeyMap<f32>,
 }
 
-impl Collector for KeyScores {
+impl Collector for ByBrief {
     type Fruit = KeyMap<f32>;
-    type Child = SegmentKeyScores;
+    type Child = SegmentByBrief;
 
     fn for_segment(
         &self,
         _: SegmentOrdinal,
         reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentKeyScores> {
+    ) -> tantivy::Result<SegmentByBrief> {
         let (section, brief_key) = columns(reader)?;
-        Ok(SegmentKeyScores {
+        Ok(SegmentByBrief {
+            wanted: self.section,
             section,
             brief_key,
             scores: KeyMap::default(),
@@ -322,7 +329,7 @@ impl Collector for KeyScores {
     }
 
     fn requires_scoring(&self) -> bool {
-        true
+        self.scoring
     }
 
     fn merge_fruits(&self, fruits: Vec<KeyMap<f32>>) -> tantivy::Result<KeyMap<f32>> {
@@ -330,11 +337,11 @@ impl Collector for KeyScores {
     }
 }
 
-impl SegmentCollector for SegmentKeyScores {
+impl SegmentCollector for SegmentByBrief {
     type Fruit = KeyMap<f32>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        if self.section.first(doc) == Some(Section::Title.code()) {
+        if self.section.first(doc) == Some(self.wanted) {
             if let Some(key) = self.brief_key.first(doc) {
                 self.scores.insert(key, score);
             }
@@ -470,56 +477,5 @@ impl SegmentCollector for SegmentBriefActorCounts {
             Some(reader) => facet_names(reader, self.counts),
             None => HashMap::new(),
         }
-    }
-}
-
-/// The keys of the matching brief documents.
-pub(crate) struct BriefKeys;
-
-pub(crate) struct SegmentBriefKeys {
-    section: Column<u64>,
-    brief_key: Column<u64>,
-    keys: KeySet,
-}
-
-impl Collector for BriefKeys {
-    type Fruit = KeySet;
-    type Child = SegmentBriefKeys;
-
-    fn for_segment(
-        &self,
-        _: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentBriefKeys> {
-        let (section, brief_key) = columns(reader)?;
-        Ok(SegmentBriefKeys {
-            section,
-            brief_key,
-            keys: KeySet::default(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<KeySet>) -> tantivy::Result<KeySet> {
-        Ok(fruits.into_iter().flatten().collect())
-    }
-}
-
-impl SegmentCollector for SegmentBriefKeys {
-    type Fruit = KeySet;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        if self.section.first(doc) == Some(crate::schema::BRIEF_RECORD) {
-            if let Some(key) = self.brief_key.first(doc) {
-                self.keys.insert(key);
-            }
-        }
-    }
-
-    fn harvest(self) -> KeySet {
-        self.keys
     }
 }

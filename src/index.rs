@@ -178,34 +178,21 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             briefs: Vec::new(),
             passages: 0,
         };
-        // JSON Lines are streamed (a batch of records at a time); other
-        // files are read whole, and skipped when their content is unchanged.
-        let content = if file.format == Format::JsonLines {
-            match std::fs::File::open(&file.path) {
-                Ok(f) => Source::Stream(std::io::BufReader::with_capacity(1 << 20, f)),
-                Err(err) => {
-                    report.skipped.push(Skip {
-                        what: file.display.clone(),
-                        reason: format!("unreadable ({err})"),
-                    });
-                    progress.advance(file.size);
-                    continue;
-                }
+        let content = match read_source(file) {
+            Ok(content) => content,
+            Err(err) => {
+                report.skipped.push(Skip {
+                    what: file.display.clone(),
+                    reason: format!("unreadable ({err})"),
+                });
+                progress.advance(file.size);
+                continue;
             }
-        } else {
-            let bytes = match std::fs::read(&file.path) {
-                Ok(bytes) => bytes,
-                Err(err) => {
-                    report.skipped.push(Skip {
-                        what: file.display.clone(),
-                        reason: format!("unreadable ({err})"),
-                    });
-                    progress.advance(file.size);
-                    continue;
-                }
-            };
+        };
+        // A file read whole whose content did not change is not parsed again.
+        if let Source::Whole(bytes) = &content {
             report.bytes_read += bytes.len() as u64;
-            entry.hash = fnv1a(&bytes);
+            entry.hash = fnv1a(bytes);
             if let Some(old) = old.as_ref().filter(|o| !reextract && o.hash == entry.hash) {
                 report.unchanged += old.briefs.len();
                 let same = FileEntry {
@@ -218,8 +205,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
                 progress.advance(file.size);
                 continue;
             }
-            Source::Whole(bytes)
-        };
+        }
         report.files_parsed += 1;
         for id in &old_ids {
             writer.delete_term(Term::from_field_u64(store.fields.brief_key, brief_key(id)));
@@ -306,6 +292,20 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
 enum Source {
     Whole(Vec<u8>),
     Stream(std::io::BufReader<std::fs::File>),
+}
+
+/// JSON Lines are streamed (a batch of records at a time); other files are
+/// read whole, so that an unchanged content can be recognised by its hash.
+fn read_source(file: &Found) -> std::io::Result<Source> {
+    if file.format == Format::JsonLines {
+        let f = std::fs::File::open(&file.path)?;
+        Ok(Source::Stream(std::io::BufReader::with_capacity(
+            1 << 20,
+            f,
+        )))
+    } else {
+        std::fs::read(&file.path).map(Source::Whole)
+    }
 }
 
 /// Adds what one file parsed into: its briefs (with fresh ids where an id
@@ -557,6 +557,11 @@ fn custom_actors(config: &IndexConfig, store: &Store) -> Result<Option<String>> 
     if config.rebuild {
         return Ok(None);
     }
+    stored_actors(store)
+}
+
+/// The user's actors file the index keeps, if any.
+fn stored_actors(store: &Store) -> Result<Option<String>> {
     let Some(name) = store::read_payload(&store.index)?.and_then(|p| p.actors_file) else {
         return Ok(None);
     };
@@ -573,16 +578,7 @@ fn custom_actors(config: &IndexConfig, store: &Store) -> Result<Option<String>> 
 /// The gazetteer an index was written with: the built-in one and the
 /// user's actors file the index keeps, if any.
 pub fn gazetteer_of(store: &Store) -> Result<Gazetteer> {
-    let custom = match store::read_payload(&store.index)?.and_then(|p| p.actors_file) {
-        Some(name) => Some(std::fs::read_to_string(store.dir.join(&name)).map_err(|e| {
-            store::damaged(
-                &store.dir,
-                &format!("its actors file {name} is unreadable: {e}"),
-            )
-        })?),
-        None => None,
-    };
-    gazetteer(custom.as_deref())
+    gazetteer(stored_actors(store)?.as_deref())
 }
 
 /// The built-in gazetteer, with the user's file merged in.

@@ -417,13 +417,12 @@ struct Walk {
 }
 
 impl Walk {
-    fn analyse(&mut self, text: &str) -> Vec<String> {
-        let mut stream = self.analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
+    /// The analysed words of a text, without positions.
+    fn analyse(&self, text: &str) -> Vec<String> {
+        analyse(&self.analyzer, text)
+            .into_iter()
+            .map(|(_, word)| word)
+            .collect()
     }
 
     fn sections_of(field: Option<&str>) -> Vec<Section> {

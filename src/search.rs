@@ -13,7 +13,7 @@ use tantivy::{DocAddress, IndexReader, ReloadPolicy, Term};
 
 use crate::brief::{brief_key, Brief, Section};
 use crate::collect::{
-    section_mask, BriefActorCounts, BriefKeys, BriefRecord, KeyMap, KeyScores, PassageCollector,
+    section_mask, BriefActorCounts, BriefRecord, ByBrief, KeyMap, PassageCollector,
 };
 use crate::query::{self, HighlightPlan};
 use crate::schema::{
@@ -171,9 +171,15 @@ impl Searcher {
             }
             Some(filter) => {
                 let keys = searcher
-                    .search(filter.as_ref(), &BriefKeys)
+                    .search(
+                        filter.as_ref(),
+                        &ByBrief {
+                            section: BRIEF_RECORD,
+                            scoring: false,
+                        },
+                    )
                     .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
-                (compiled.query, Some(Arc::new(keys)))
+                (compiled.query, Some(Arc::new(keys.into_keys().collect())))
             }
             None => (compiled.query, None),
         };
@@ -343,7 +349,13 @@ impl Searcher {
             .collect();
         let query = BooleanQuery::new(clauses);
         searcher
-            .search(&query, &KeyScores)
+            .search(
+                &query,
+                &ByBrief {
+                    section: Section::Title.code(),
+                    scoring: true,
+                },
+            )
             .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))
     }
 

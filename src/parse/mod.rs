@@ -159,9 +159,7 @@ pub fn stream_json_lines<R: std::io::BufRead>(
             Ok(text) => std::borrow::Cow::Borrowed(text),
             Err(_) => {
                 if !lossy_warned {
-                    batch.warnings.push(format!(
-                        "{display_path}: not valid UTF-8; undecodable bytes were replaced with U+FFFD"
-                    ));
+                    batch.warnings.push(not_utf8(display_path));
                     lossy_warned = true;
                 }
                 String::from_utf8_lossy(bytes)
@@ -254,11 +252,13 @@ fn lossy_utf8(bytes: &[u8], display_path: &str) -> (String, Option<String>) {
         Ok(s) => (s.to_string(), None),
         Err(_) => (
             String::from_utf8_lossy(bytes).into_owned(),
-            Some(format!(
-                "{display_path}: not valid UTF-8; undecodable bytes were replaced with U+FFFD"
-            )),
+            Some(not_utf8(display_path)),
         ),
     }
+}
+
+fn not_utf8(display_path: &str) -> String {
+    format!("{display_path}: not valid UTF-8; undecodable bytes were replaced with U+FFFD")
 }
 
 fn utf16(bytes: &[u8], decode_unit: fn([u8; 2]) -> u16) -> String {
