@@ -14,6 +14,7 @@ pub mod schema;
 pub mod search;
 pub mod snippet;
 pub mod store;
+pub mod tokenizer;
 
 use std::io::Write;
 use std::path::PathBuf;

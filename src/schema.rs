@@ -10,13 +10,11 @@ use tantivy::schema::{
     FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
     STORED, STRING,
 };
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
-};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Index;
 
 use crate::brief::Section;
+use crate::tokenizer::WordTokenizer;
 
 /// Bumped whenever the schema or the tokenizer changes the bytes of an index.
 pub const SCHEMA_VERSION: u32 = 5;
@@ -137,24 +135,16 @@ pub fn fields_of(index: &Index) -> anyhow::Result<Fields> {
     Ok(fields)
 }
 
-/// The analyzer shared by indexing, query parsing and snippets.
+/// The analyzer shared by indexing, query parsing and snippets: words, lower
+/// case, accents folded, English stems (see `tokenizer`).
 pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
-        .build()
+    TextAnalyzer::from(WordTokenizer::new(true))
 }
 
 /// The analyzer of `word*` prefixes: like `analyzer` but without stemming,
 /// since a prefix is not a word.
 pub fn prefix_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build()
+    TextAnalyzer::from(WordTokenizer::new(false))
 }
 
 /// Registers our analyzer on an index (tokenizers are not persisted).

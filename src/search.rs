@@ -2,7 +2,7 @@
 //! Returns data; formatting is `output`'s job.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -131,7 +131,9 @@ pub struct SearchResults {
 pub struct Searcher {
     store: Store,
     reader: IndexReader,
-    analyzer: TextAnalyzer,
+    /// Kept across queries: it remembers the analysed form of the words it
+    /// has seen, which makes re-analysing passages for snippets cheap.
+    analyzer: Mutex<TextAnalyzer>,
 }
 
 impl Searcher {
@@ -145,7 +147,7 @@ impl Searcher {
         Ok(Searcher {
             store,
             reader,
-            analyzer: schema::analyzer(),
+            analyzer: Mutex::new(schema::analyzer()),
         })
     }
 
@@ -153,7 +155,11 @@ impl Searcher {
         let started = Instant::now();
         let dir = self.store.dir.as_path();
         let fields = &self.store.fields;
-        let compiled = query::compile(fields, &self.analyzer, &request.query)?;
+        let mut analyzer = self
+            .analyzer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let compiled = query::compile(fields, &analyzer, &request.query)?;
         let searcher = self.reader.searcher();
 
         let title_lift = self.title_scores(&searcher, &compiled.title_terms)?;
@@ -194,7 +200,6 @@ impl Searcher {
             .search(query.as_ref(), &collector)
             .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
 
-        let mut analyzer = self.analyzer.clone();
         let mut briefs: KeyMap<Brief> = KeyMap::default();
         let mut hits = Vec::new();
         for (i, candidate) in collected
