@@ -484,27 +484,35 @@ fn add_brief(
     let brief_actors = facets(&brief.actors);
     let passages = brief.passages();
     let mut ops = Vec::with_capacity(passages.len() + 1);
-    let mut record = TantivyDocument::new();
-    record.add_u64(fields.section, BRIEF_RECORD);
-    record.add_u64(fields.brief_key, key);
-    record.add_text(fields.brief_id, &brief.id);
-    let meta = Brief {
+    // The brief without its section texts, which the passages store.
+    let meta = serde_json::to_string(&Brief {
+        id: brief.id.clone(),
+        path: brief.path.clone(),
+        title: brief.title.clone(),
         summary: None,
         caption: None,
         takeaways: Vec::new(),
         analysis: None,
         body: Vec::new(),
-        ..brief.clone()
-    };
-    record.add_text(fields.brief_meta, serde_json::to_string(&meta)?);
+        source: brief.source.clone(),
+        date: brief.date.clone(),
+        url: brief.url.clone(),
+        actors: brief.actors.clone(),
+    })?;
+    let mut record = TantivyDocument::with_capacity(brief.id.len() + meta.len() + 64);
+    record.add_u64(fields.section, BRIEF_RECORD);
+    record.add_u64(fields.brief_key, key);
+    record.add_text(fields.brief_id, &brief.id);
+    record.add_text(fields.brief_meta, meta);
     for facet in &brief_actors {
         record.add_facet(fields.actors, facet.clone());
     }
     ops.push(UserOperation::Add(record));
     for (i, passage) in passages.iter().enumerate() {
-        let mut doc = TantivyDocument::new();
+        // Sized to its content: tantivy's default reserves 1 KB, and up to
+        // 10,000 batches of documents wait in its queue.
+        let mut doc = TantivyDocument::with_capacity(passage.text.len() + 64);
         doc.add_text(fields.section_field(passage.section), passage.text);
-        doc.add_text(fields.text, passage.text);
         doc.add_u64(fields.section, passage.section.code());
         doc.add_u64(fields.ordinal, passage.ordinal);
         doc.add_u64(fields.brief_key, key);

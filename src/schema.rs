@@ -6,18 +6,19 @@
 //! carries the whole parsed brief (for display and `briefs show`) and no
 //! indexed text, so it never matches a text query. Both carry the brief's key.
 
+use tantivy::schema::Value;
 use tantivy::schema::{
     FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
     STORED, STRING,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::Index;
+use tantivy::{Index, TantivyDocument};
 
 use crate::brief::Section;
 use crate::tokenizer::WordTokenizer;
 
 /// Bumped whenever the schema or the tokenizer changes the bytes of an index.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The analyzer of every text field: words, lower case, accents folded,
 /// English stems.
@@ -31,8 +32,6 @@ pub const BRIEF_RECORD: u64 = 15;
 pub struct Fields {
     /// One indexed text field per section, in `Section::ALL` order.
     sections: [Field; 6],
-    /// The passage text, stored.
-    pub text: Field,
     /// Section code (fast), or `BRIEF_RECORD` on a brief document.
     pub section: Field,
     /// The passage's 1-based ordinal in its section (stored).
@@ -66,6 +65,15 @@ impl Fields {
         self.sections[index]
     }
 
+    /// A passage document's text: the one value of its section's field,
+    /// which is both indexed and stored.
+    pub fn passage_text<'a>(&self, doc: &'a TantivyDocument) -> &'a str {
+        self.sections
+            .iter()
+            .find_map(|&field| doc.get_first(field).and_then(|v| v.as_str()))
+            .unwrap_or_default()
+    }
+
     pub fn section_fields(&self) -> Vec<Field> {
         self.sections.to_vec()
     }
@@ -88,14 +96,15 @@ pub const RECORD_OFFSET_COLUMN: &str = "record_offset";
 /// Builds the schema and its field handles.
 pub fn build() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let text_options = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
+    let text_options = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
     let sections =
         Section::ALL.map(|s| builder.add_text_field(s.query_field(), text_options.clone()));
-    let text = builder.add_text_field("text", STORED);
     let section = builder.add_u64_field(
         SECTION_COLUMN,
         NumericOptions::default().set_fast().set_stored(),
@@ -113,7 +122,6 @@ pub fn build() -> (Schema, Fields) {
         builder.add_u64_field(RECORD_OFFSET_COLUMN, NumericOptions::default().set_fast());
     let fields = Fields {
         sections,
-        text,
         section,
         ordinal,
         brief_key,

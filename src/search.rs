@@ -212,11 +212,7 @@ impl Searcher {
             let doc: TantivyDocument = searcher
                 .doc(candidate.address)
                 .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
-            let text = doc
-                .get_first(fields.text)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string();
+            let text = fields.passage_text(&doc).to_string();
             let ordinal = doc
                 .get_first(fields.ordinal)
                 .and_then(|v| v.as_u64())
@@ -404,10 +400,7 @@ impl Searcher {
                 .get_first(fields.ordinal)
                 .and_then(|v| v.as_u64())
                 .unwrap_or(1);
-            let text = doc
-                .get_first(fields.text)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
+            let text = fields.passage_text(&doc);
             passages.push((section, ordinal, text.to_string()));
         }
         passages.sort();
