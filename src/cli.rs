@@ -43,7 +43,7 @@ enum Sub {
         /// Indexing threads (default: the number of cores, at most 8)
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
-        /// Memory budget of the index writer, in MB
+        /// Memory budget of the indexing run, in MB: half for tantivy's in-memory segments, half for the rest (fewer threads when it is small)
         #[arg(long, value_name = "MB", default_value_t = DEFAULT_MEMORY_MB)]
         memory: usize,
         /// Your own actors (the data/actors.toml format): added to the built-in ones, kept by the index

@@ -106,10 +106,11 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     let started = Instant::now();
     let mut report = IndexReport::default();
     let (store, mut manifest) = open_or_create(config)?;
+    let (threads, writer_mb) = writer_budget(config.threads, config.memory_mb);
     // Take the writer's lock first: a second writer stops at once.
     let mut writer: IndexWriter<TantivyDocument> = store
         .index
-        .writer_with_num_threads(config.threads.max(1), config.memory_mb.max(20) << 20)
+        .writer_with_num_threads(threads, writer_mb << 20)
         .map_err(|e| match e {
             tantivy::TantivyError::LockFailure(..) => anyhow::anyhow!(
                 "the index at {} is being updated by another process: wait for it to finish, then run `briefs index` again",
@@ -286,6 +287,22 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     report.passages_total = manifest.files.values().map(|e| e.passages).sum();
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// tantivy's least memory per indexing thread, in MB (it refuses less).
+const MIN_MB_PER_THREAD: usize = 15;
+
+/// How many indexing threads, and how many MB for tantivy's in-memory
+/// segments, under a `--memory` budget for the whole run. The segments get
+/// half: measured on Reuters x10, the rest of the process (documents queued
+/// for the indexing threads, a segment being written out while the next one
+/// fills, the allocator's cached pages) takes about as much again, so peak
+/// RSS stays near the budget. Each thread needs at least
+/// `MIN_MB_PER_THREAD`, so a small budget means fewer threads.
+fn writer_budget(threads: usize, memory_mb: usize) -> (usize, usize) {
+    let writer_mb = (memory_mb / 2).max(MIN_MB_PER_THREAD);
+    let threads = threads.clamp(1, (writer_mb / MIN_MB_PER_THREAD).max(1));
+    (threads, writer_mb)
 }
 
 /// A file's content: read whole, or open for streaming.
@@ -800,6 +817,16 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_writer_gets_half_the_budget_and_enough_per_thread() {
+        assert_eq!(writer_budget(2, 256), (2, 128));
+        assert_eq!(writer_budget(8, 256), (8, 128));
+        // 20 MB for two threads would be refused by tantivy: one thread.
+        assert_eq!(writer_budget(2, 40), (1, 20));
+        assert_eq!(writer_budget(4, 1), (1, MIN_MB_PER_THREAD));
+        assert_eq!(writer_budget(0, 256), (1, 128));
+    }
 
     #[test]
     fn roots_are_cleaned_for_display() {
