@@ -336,6 +336,66 @@ aliases = ["X"]
 }
 
 #[test]
+fn venues_expand_into_blocked_phrases() {
+    let toml = r#"
+[[venues]]
+places = ["Vienna", "Graz"]
+phrases = ["talks in {}", "{} market"]
+[[actor]]
+name = "Austria"
+kind = "country"
+aliases = ["Vienna", "Graz"]
+"#;
+    let g = Gazetteer::from_toml(toml).unwrap();
+    assert!(g.blocked().contains(&"talks in Graz".to_string()));
+    assert!(g.blocked().contains(&"Vienna market".to_string()));
+    let found = |t: &str| {
+        g.extract(t)
+            .iter()
+            .map(|a| a.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(found("OPEC held talks in Vienna.").is_empty());
+    assert!(found("The Vienna market was calm.").is_empty());
+    assert!(found("TALKS IN VIENNA END").is_empty());
+    assert_eq!(found("Vienna said it would join the talks."), ["Austria"]);
+    // A template needs exactly one place holder; an expansion may not be
+    // an alias.
+    let bad = "[[venues]]\nplaces = [\"Graz\"]\nphrases = [\"talks in\"]\n";
+    assert!(Gazetteer::from_toml(bad).is_err());
+    let clash = "[[venues]]\nplaces = [\"Graz\"]\nphrases = [\"{} Club\"]\n\
+        [[actor]]\nname = \"Graz Club\"\nkind = \"org\"\n";
+    assert!(Gazetteer::from_toml(clash).is_err());
+}
+
+#[test]
+fn compound_suffixes_reject_the_alias_they_follow() {
+    let toml = r#"
+[rules]
+compound_suffixes = ["-based", "-made"]
+[[actor]]
+name = "Japan"
+kind = "country"
+aliases = ["Tokyo"]
+demonyms = ["Japanese"]
+"#;
+    let g = Gazetteer::from_toml(toml).unwrap();
+    let found = |t: &str| {
+        g.extract(t)
+            .iter()
+            .map(|a| a.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(found("a Tokyo-based trading house").is_empty());
+    assert!(found("Japanese-made chips").is_empty());
+    assert!(found("JAPANESE-MADE CHIPS").is_empty());
+    // Only the listed compounds, and only as whole words.
+    assert_eq!(found("Tokyo-led talks"), ["Japan"]);
+    assert_eq!(found("a Tokyo-basedish firm"), ["Japan"]);
+    assert_eq!(found("Tokyo's base"), ["Japan"]);
+}
+
+#[test]
 fn merge_adds_overrides_and_moves_aliases() {
     let mut g = Gazetteer::builtin();
     let user = Gazetteer::from_toml(
