@@ -396,6 +396,19 @@ demonyms = ["Japanese"]
 }
 
 #[test]
+fn builtin_firms_venues_and_compounds() {
+    assert!(names("Swiss Bank Corp International Ltd is lead manager.").is_empty());
+    assert!(names("Bank of Tokyo said it raised its prime rate.").is_empty());
+    assert!(names("It bought the unit from NEC Corp of Japan.").is_empty());
+    assert!(names("a London-based dealer said").is_empty());
+    assert!(names("ministers who met in Paris last month").is_empty());
+    assert!(names("the Tokyo market closed higher").is_empty());
+    assert_eq!(names("The Bank of Japan intervened in Tokyo."), ["Japan"]);
+    assert_eq!(names("a 50 mln stg bond"), ["United Kingdom"]);
+    assert_eq!(names("Paris said it would veto the plan."), ["France"]);
+}
+
+#[test]
 fn merge_adds_overrides_and_moves_aliases() {
     let mut g = Gazetteer::builtin();
     let user = Gazetteer::from_toml(
