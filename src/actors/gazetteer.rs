@@ -171,6 +171,10 @@ pub struct Rules {
     /// Words ending in "." that mark a following `name_like` alias as a
     /// personal name ("Mr. Jordan").
     pub name_titles: HashSet<String>,
+    /// Dash compounds that reject the alias they follow directly: the place
+    /// is where a firm sits or a product is made, not the state acting
+    /// ("London-based", "Japanese-made"). Compared ASCII case-insensitively.
+    pub compound_suffixes: Vec<String>,
 }
 
 impl Default for Rules {
@@ -179,6 +183,7 @@ impl Default for Rules {
             context_window: 200,
             name_ok: HashSet::new(),
             name_titles: HashSet::new(),
+            compound_suffixes: Vec::new(),
         }
     }
 }
@@ -193,7 +198,17 @@ struct RawFile {
     #[serde(default)]
     rules: Option<RawRules>,
     #[serde(default)]
+    venues: Vec<RawVenues>,
+    #[serde(default)]
     actor: Vec<RawActor>,
+}
+
+/// `[[venues]]`: every phrase template with every place, as blocked phrases.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVenues {
+    places: Vec<String>,
+    phrases: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -204,6 +219,8 @@ struct RawRules {
     name_ok: Vec<String>,
     #[serde(default)]
     name_titles: Vec<String>,
+    #[serde(default)]
+    compound_suffixes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -287,6 +304,10 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<Data> {
         }
         data.rules.name_ok = r.name_ok.into_iter().collect();
         data.rules.name_titles = r.name_titles.into_iter().collect();
+        if r.compound_suffixes.iter().any(|c| c.trim().is_empty()) {
+            bail!("empty compound suffix");
+        }
+        data.rules.compound_suffixes = r.compound_suffixes;
     }
     let mut seen_blocked = HashSet::new();
     for b in raw.blocked {
@@ -297,6 +318,22 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<Data> {
             bail!("blocked phrase {b:?} listed twice");
         }
         data.blocked.push(b);
+    }
+    for v in &raw.venues {
+        for phrase in &v.phrases {
+            if phrase.matches("{}").count() != 1 {
+                bail!("venue phrase {phrase:?} must hold one {{}} (the place)");
+            }
+            for place in &v.places {
+                if place.trim().is_empty() {
+                    bail!("empty venue place");
+                }
+                let b = phrase.replace("{}", place);
+                if seen_blocked.insert(b.clone()) {
+                    data.blocked.push(b);
+                }
+            }
+        }
     }
     let mut names: HashSet<(ActorKind, String)> = HashSet::new();
     let mut alias_owner: HashMap<String, String> = HashMap::new();
@@ -421,6 +458,11 @@ impl Data {
             }
             self.rules.name_ok.extend(other.rules.name_ok);
             self.rules.name_titles.extend(other.rules.name_titles);
+            for c in other.rules.compound_suffixes {
+                if !self.rules.compound_suffixes.contains(&c) {
+                    self.rules.compound_suffixes.push(c);
+                }
+            }
         }
     }
 }

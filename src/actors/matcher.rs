@@ -292,6 +292,9 @@ impl Index {
     }
 
     fn accept(&self, rules: &Rules, text: &str, s: usize, e: usize, pat: Pat) -> bool {
+        if in_compound(rules, text, e) {
+            return false;
+        }
         let rule = &self.rules[pat.rule as usize];
         if pat.upper || !rule.caps || rule.name_like {
             let line = line_around(text, s, e);
@@ -341,6 +344,19 @@ fn follows_word_char(text: &str, i: usize) -> bool {
         Some(&b) if b < 0x80 => b.is_ascii_alphanumeric(),
         Some(_) => text[..i].chars().next_back().is_some_and(is_word_char),
     }
+}
+
+/// Whether one of `rules.compound_suffixes` ("-based") follows byte `e`
+/// directly and ends on a word boundary.
+fn in_compound(rules: &Rules, text: &str, e: usize) -> bool {
+    let rest = &text.as_bytes()[e..];
+    rules.compound_suffixes.iter().any(|suffix| {
+        let n = suffix.len();
+        rest.len() >= n
+            && rest[..n].eq_ignore_ascii_case(suffix.as_bytes())
+            && text.is_char_boundary(e + n)
+            && !text[e + n..].chars().next().is_some_and(is_word_char)
+    })
 }
 
 fn floor_char(text: &str, mut i: usize) -> usize {

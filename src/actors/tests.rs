@@ -336,6 +336,79 @@ aliases = ["X"]
 }
 
 #[test]
+fn venues_expand_into_blocked_phrases() {
+    let toml = r#"
+[[venues]]
+places = ["Vienna", "Graz"]
+phrases = ["talks in {}", "{} market"]
+[[actor]]
+name = "Austria"
+kind = "country"
+aliases = ["Vienna", "Graz"]
+"#;
+    let g = Gazetteer::from_toml(toml).unwrap();
+    assert!(g.blocked().contains(&"talks in Graz".to_string()));
+    assert!(g.blocked().contains(&"Vienna market".to_string()));
+    let found = |t: &str| {
+        g.extract(t)
+            .iter()
+            .map(|a| a.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(found("OPEC held talks in Vienna.").is_empty());
+    assert!(found("The Vienna market was calm.").is_empty());
+    assert!(found("TALKS IN VIENNA END").is_empty());
+    assert_eq!(found("Vienna said it would join the talks."), ["Austria"]);
+    // A template needs exactly one place holder; an expansion may not be
+    // an alias.
+    let bad = "[[venues]]\nplaces = [\"Graz\"]\nphrases = [\"talks in\"]\n";
+    assert!(Gazetteer::from_toml(bad).is_err());
+    let clash = "[[venues]]\nplaces = [\"Graz\"]\nphrases = [\"{} Club\"]\n\
+        [[actor]]\nname = \"Graz Club\"\nkind = \"org\"\n";
+    assert!(Gazetteer::from_toml(clash).is_err());
+}
+
+#[test]
+fn compound_suffixes_reject_the_alias_they_follow() {
+    let toml = r#"
+[rules]
+compound_suffixes = ["-based", "-made"]
+[[actor]]
+name = "Japan"
+kind = "country"
+aliases = ["Tokyo"]
+demonyms = ["Japanese"]
+"#;
+    let g = Gazetteer::from_toml(toml).unwrap();
+    let found = |t: &str| {
+        g.extract(t)
+            .iter()
+            .map(|a| a.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(found("a Tokyo-based trading house").is_empty());
+    assert!(found("Japanese-made chips").is_empty());
+    assert!(found("JAPANESE-MADE CHIPS").is_empty());
+    // Only the listed compounds, and only as whole words.
+    assert_eq!(found("Tokyo-led talks"), ["Japan"]);
+    assert_eq!(found("a Tokyo-basedish firm"), ["Japan"]);
+    assert_eq!(found("Tokyo's base"), ["Japan"]);
+}
+
+#[test]
+fn builtin_firms_venues_and_compounds() {
+    assert!(names("Swiss Bank Corp International Ltd is lead manager.").is_empty());
+    assert!(names("Bank of Tokyo said it raised its prime rate.").is_empty());
+    assert!(names("It bought the unit from NEC Corp of Japan.").is_empty());
+    assert!(names("a London-based dealer said").is_empty());
+    assert!(names("ministers who met in Paris last month").is_empty());
+    assert!(names("the Tokyo market closed higher").is_empty());
+    assert_eq!(names("The Bank of Japan intervened in Tokyo."), ["Japan"]);
+    assert_eq!(names("a 50 mln stg bond"), ["United Kingdom"]);
+    assert_eq!(names("Paris said it would veto the plan."), ["France"]);
+}
+
+#[test]
 fn merge_adds_overrides_and_moves_aliases() {
     let mut g = Gazetteer::builtin();
     let user = Gazetteer::from_toml(
