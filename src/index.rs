@@ -140,6 +140,12 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     };
     let reextract = manifest.gazetteer != fingerprint;
     manifest.gazetteer = fingerprint;
+    let facets: Vec<Facet> = gazetteer
+        .actors()
+        .iter()
+        .map(|actor| Facet::from_text(&actor.facet_path()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("an actor name is not a valid facet: {e}"))?;
     let found = walk(config, &mut report)?;
     report.files_seen = found.len() + report.skipped.len();
 
@@ -216,6 +222,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             writer: &writer,
             store: &store,
             gazetteer: (!config.no_actors).then_some(&gazetteer),
+            facets: &facets,
             display: &file.display,
             old_ids: &old_ids,
             ids_in_use: &mut ids_in_use,
@@ -331,6 +338,8 @@ struct Ingest<'a> {
     writer: &'a IndexWriter<TantivyDocument>,
     store: &'a Store,
     gazetteer: Option<&'a Gazetteer>,
+    /// The facet of each actor of the gazetteer, by `ActorId`.
+    facets: &'a [Facet],
     display: &'a str,
     old_ids: &'a HashSet<String>,
     ids_in_use: &'a mut HashSet<String>,
@@ -357,8 +366,12 @@ impl Ingest<'_> {
             } else {
                 self.report.added += 1;
             }
-            let passage_actors = match self.gazetteer {
-                Some(gazetteer) => gazetteer.annotate(&mut brief),
+            let passage_actors: Vec<Vec<&Facet>> = match self.gazetteer {
+                Some(gazetteer) => gazetteer
+                    .annotate(&mut brief)
+                    .iter()
+                    .map(|ids| ids.iter().map(|id| &self.facets[id.0 as usize]).collect())
+                    .collect(),
                 None => Vec::new(),
             };
             self.entry.passages += add_brief(
@@ -489,7 +502,7 @@ fn add_brief(
     dir: &Path,
     fields: &Fields,
     brief: &Brief,
-    passage_actors: &[Vec<String>],
+    passage_actors: &[Vec<&Facet>],
 ) -> Result<usize> {
     let key = brief_key(&brief.id);
     let facets = |paths: &[String]| -> Vec<Facet> {
@@ -534,8 +547,8 @@ fn add_brief(
         doc.add_u64(fields.ordinal, passage.ordinal);
         doc.add_u64(fields.brief_key, key);
         doc.add_u64(fields.record_offset, i as u64 + 1);
-        for facet in facets(passage_actors.get(i).map(Vec::as_slice).unwrap_or_default()) {
-            doc.add_facet(fields.passage_actors, facet);
+        for &facet in passage_actors.get(i).map(Vec::as_slice).unwrap_or_default() {
+            doc.add_facet(fields.passage_actors, facet.clone());
         }
         ops.push(UserOperation::Add(doc));
     }

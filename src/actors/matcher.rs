@@ -41,9 +41,14 @@ struct Pat {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Index {
     ac: Option<AhoCorasick>,
-    /// Pairs of bytes a pattern can start with (`first * 256 + second`):
-    /// only positions holding one of them, at a word start, are searched.
-    first_pairs: Vec<bool>,
+    /// Prefilter of pattern starts, so that the automaton is asked only
+    /// where some pattern can begin: the first two bytes of patterns shorter
+    /// than four bytes ("US", "UAE")...
+    short_starts: Vec<bool>,
+    /// ...and a hash of the first four bytes of the others. Venue phrases
+    /// ("talks in Paris", "in Paris last month") begin with common words;
+    /// four bytes ("in P") tell them from the ordinary "in the", "into".
+    long_starts: Vec<bool>,
     pats: Vec<Pat>,
     rules: Vec<Rule>,
     /// Lower-cased names, facet paths and aliases -> actor index.
@@ -180,21 +185,23 @@ impl Index {
                 }
             }
         }
-        idx.first_pairs = vec![false; 1 << 16];
+        idx.short_starts = vec![false; 1 << 16];
+        idx.long_starts = vec![false; 1 << LONG_START_BITS];
         for text in &texts {
             match text.as_bytes() {
                 [] => {}
                 [only] => {
-                    (0..256).for_each(|b| idx.first_pairs[usize::from(*only) << 8 | b] = true)
+                    (0..256).for_each(|b| idx.short_starts[usize::from(*only) << 8 | b] = true)
                 }
-                [a, b, ..] => idx.first_pairs[usize::from(*a) << 8 | usize::from(*b)] = true,
+                [a, b] | [a, b, _] => idx.short_starts[usize::from(*a) << 8 | usize::from(*b)] = true,
+                [a, b, c, d, ..] => idx.long_starts[long_start([*a, *b, *c, *d])] = true,
             }
         }
         if !texts.is_empty() {
             idx.ac = Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostLongest)
-                    .start_kind(StartKind::Both)
+                    .start_kind(StartKind::Anchored)
                     .build(&texts)?,
             );
         }
@@ -250,9 +257,18 @@ impl Index {
         let bytes = text.as_bytes();
         let mut s = 0;
         while s < bytes.len() {
-            let pair =
-                usize::from(bytes[s]) << 8 | usize::from(bytes.get(s + 1).copied().unwrap_or(0));
-            if !self.first_pairs[pair] || follows_word_char(text, s) {
+            // Inside a word no pattern can start: skip it in one step.
+            if s > 0 && bytes[s - 1].is_ascii_alphanumeric() && bytes[s].is_ascii_alphanumeric() {
+                while s < bytes.len() && bytes[s].is_ascii_alphanumeric() {
+                    s += 1;
+                }
+                continue;
+            }
+            let at = |i: usize| bytes.get(s + i).copied().unwrap_or(0);
+            let pair = usize::from(bytes[s]) << 8 | usize::from(at(1));
+            let may_start = self.short_starts[pair]
+                || (s + 4 <= bytes.len() && self.long_starts[long_start([at(0), at(1), at(2), at(3)])]);
+            if !may_start || follows_word_char(text, s) {
                 s += 1;
                 continue;
             }
@@ -344,6 +360,13 @@ fn follows_word_char(text: &str, i: usize) -> bool {
         Some(&b) if b < 0x80 => b.is_ascii_alphanumeric(),
         Some(_) => text[..i].chars().next_back().is_some_and(is_word_char),
     }
+}
+
+/// Size of the four-byte start prefilter, in bits of hash.
+const LONG_START_BITS: u32 = 20;
+
+fn long_start(bytes: [u8; 4]) -> usize {
+    (u32::from_le_bytes(bytes).wrapping_mul(0x9E37_79B1) >> (32 - LONG_START_BITS)) as usize
 }
 
 /// Whether one of `rules.compound_suffixes` ("-based") follows byte `e`

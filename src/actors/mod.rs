@@ -248,12 +248,12 @@ impl Gazetteer {
 
     /// Sets `brief.actors` to the facet paths of the actors the brief names
     /// (first mention first, implied countries after their person, org or
-    /// group) and returns the facet paths each passage names, aligned with
+    /// group) and returns the actors each passage names, aligned with
     /// `brief.passages()`.
     ///
     /// A dated brief names countries as they were then (`eras` in the data
     /// file): "Moscow" in a 1987 brief is the Soviet Union.
-    pub fn annotate(&self, brief: &mut Brief) -> Vec<Vec<String>> {
+    pub fn annotate(&self, brief: &mut Brief) -> Vec<Vec<ActorId>> {
         // One pass of the automaton over the whole brief, passages joined by
         // blank lines, then each mention is given to its passage.
         let passages = brief.passages();
@@ -296,13 +296,6 @@ impl Gazetteer {
         }
         brief.actors = all.iter().map(|&id| self.actor(id).facet_path()).collect();
         per_passage
-            .into_iter()
-            .map(|ids| {
-                ids.into_iter()
-                    .map(|id| self.actor(id).facet_path())
-                    .collect()
-            })
-            .collect()
     }
 
     /// Consistency problems: `countries`/`successor` naming no country,
