@@ -193,7 +193,9 @@ impl Index {
                 [only] => {
                     (0..256).for_each(|b| idx.short_starts[usize::from(*only) << 8 | b] = true)
                 }
-                [a, b] | [a, b, _] => idx.short_starts[usize::from(*a) << 8 | usize::from(*b)] = true,
+                [a, b] | [a, b, _] => {
+                    idx.short_starts[usize::from(*a) << 8 | usize::from(*b)] = true
+                }
                 [a, b, c, d, ..] => idx.long_starts[long_start([*a, *b, *c, *d])] = true,
             }
         }
@@ -267,8 +269,9 @@ impl Index {
             let at = |i: usize| bytes.get(s + i).copied().unwrap_or(0);
             let pair = usize::from(bytes[s]) << 8 | usize::from(at(1));
             let may_start = self.short_starts[pair]
-                || (s + 4 <= bytes.len() && self.long_starts[long_start([at(0), at(1), at(2), at(3)])]);
-            if !may_start || follows_word_char(text, s) {
+                || (s + 4 <= bytes.len()
+                    && self.long_starts[long_start([at(0), at(1), at(2), at(3)])]);
+            if !may_start || !text.is_char_boundary(s) || follows_word_char(text, s) {
                 s += 1;
                 continue;
             }
