@@ -140,12 +140,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     };
     let reextract = manifest.gazetteer != fingerprint;
     manifest.gazetteer = fingerprint;
-    let facets: Vec<Facet> = gazetteer
-        .actors()
-        .iter()
-        .map(|actor| Facet::from_text(&actor.facet_path()))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| anyhow::anyhow!("an actor name is not a valid facet: {e}"))?;
+    let paths: Vec<String> = gazetteer.actors().iter().map(|a| a.facet_path()).collect();
     let found = walk(config, &mut report)?;
     report.files_seen = found.len() + report.skipped.len();
 
@@ -222,7 +217,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             writer: &writer,
             store: &store,
             gazetteer: (!config.no_actors).then_some(&gazetteer),
-            facets: &facets,
+            paths: &paths,
             display: &file.display,
             old_ids: &old_ids,
             ids_in_use: &mut ids_in_use,
@@ -338,8 +333,8 @@ struct Ingest<'a> {
     writer: &'a IndexWriter<TantivyDocument>,
     store: &'a Store,
     gazetteer: Option<&'a Gazetteer>,
-    /// The facet of each actor of the gazetteer, by `ActorId`.
-    facets: &'a [Facet],
+    /// The facet path of each actor of the gazetteer, by `ActorId`.
+    paths: &'a [String],
     display: &'a str,
     old_ids: &'a HashSet<String>,
     ids_in_use: &'a mut HashSet<String>,
@@ -366,11 +361,11 @@ impl Ingest<'_> {
             } else {
                 self.report.added += 1;
             }
-            let passage_actors: Vec<Vec<&Facet>> = match self.gazetteer {
+            let passage_actors: Vec<Vec<&str>> = match self.gazetteer {
                 Some(gazetteer) => gazetteer
                     .annotate(&mut brief)
                     .iter()
-                    .map(|ids| ids.iter().map(|id| &self.facets[id.0 as usize]).collect())
+                    .map(|ids| ids.iter().map(|id| self.paths[id.0 as usize].as_str()).collect())
                     .collect(),
                 None => Vec::new(),
             };
@@ -502,7 +497,7 @@ fn add_brief(
     dir: &Path,
     fields: &Fields,
     brief: &Brief,
-    passage_actors: &[Vec<&Facet>],
+    passage_actors: &[Vec<&str>],
 ) -> Result<usize> {
     let key = brief_key(&brief.id);
     let facets = |paths: &[String]| -> Vec<Facet> {
@@ -547,8 +542,8 @@ fn add_brief(
         doc.add_u64(fields.ordinal, passage.ordinal);
         doc.add_u64(fields.brief_key, key);
         doc.add_u64(fields.record_offset, i as u64 + 1);
-        for &facet in passage_actors.get(i).map(Vec::as_slice).unwrap_or_default() {
-            doc.add_facet(fields.passage_actors, facet.clone());
+        for &path in passage_actors.get(i).map(Vec::as_slice).unwrap_or_default() {
+            doc.add_text(fields.passage_actors, path);
         }
         ops.push(UserOperation::Add(doc));
     }

@@ -18,7 +18,7 @@ use crate::brief::Section;
 use crate::tokenizer::WordTokenizer;
 
 /// Bumped whenever the schema or the tokenizer changes the bytes of an index.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The analyzer of every text field: words, lower case, accents folded,
 /// English stems.
@@ -117,7 +117,9 @@ pub fn build() -> (Schema, Fields) {
     let brief_id = builder.add_text_field("brief_id", STRING | STORED);
     let brief_meta = builder.add_text_field("brief_meta", STORED);
     let actors = builder.add_facet_field(ACTORS_COLUMN, FacetOptions::default());
-    let passage_actors = builder.add_facet_field("passage_actors", FacetOptions::default());
+    // Only ever filtered on, never counted: one plain term per actor path,
+    // without a facet's ancestor terms and column.
+    let passage_actors = builder.add_text_field("passage_actors", STRING);
     let record_offset =
         builder.add_u64_field(RECORD_OFFSET_COLUMN, NumericOptions::default().set_fast());
     let fields = Fields {

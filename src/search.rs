@@ -293,10 +293,12 @@ impl Searcher {
                     "`{path}` is not an actor path like /country/Iran"
                 ))
             })?;
-            let term: Box<dyn Query> = Box::new(TermQuery::new(
-                Term::from_facet(field, &facet),
-                IndexRecordOption::Basic,
-            ));
+            let term = if request.actor_in_passage {
+                Term::from_field_text(field, path)
+            } else {
+                Term::from_facet(field, &facet)
+            };
+            let term: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
             terms.push((occur, term));
         }
         Ok(Some(Box::new(BooleanQuery::new(terms))))
