@@ -365,7 +365,11 @@ impl Ingest<'_> {
                 Some(gazetteer) => gazetteer
                     .annotate(&mut brief)
                     .iter()
-                    .map(|ids| ids.iter().map(|id| self.paths[id.0 as usize].as_str()).collect())
+                    .map(|ids| {
+                        ids.iter()
+                            .map(|id| self.paths[id.0 as usize].as_str())
+                            .collect()
+                    })
                     .collect(),
                 None => Vec::new(),
             };

@@ -49,6 +49,8 @@ pub(crate) struct Index {
     /// ("talks in Paris", "in Paris last month") begin with common words;
     /// four bytes ("in P") tell them from the ordinary "in the", "into".
     long_starts: Vec<bool>,
+    /// The bytes a pattern can start with.
+    start_bytes: Vec<bool>,
     pats: Vec<Pat>,
     rules: Vec<Rule>,
     /// Lower-cased names, facet paths and aliases -> actor index.
@@ -187,7 +189,11 @@ impl Index {
         }
         idx.short_starts = vec![false; 1 << 16];
         idx.long_starts = vec![false; 1 << LONG_START_BITS];
+        idx.start_bytes = vec![false; 256];
         for text in &texts {
+            if let Some(&first) = text.as_bytes().first() {
+                idx.start_bytes[usize::from(first)] = true;
+            }
             match text.as_bytes() {
                 [] => {}
                 [only] => {
@@ -259,11 +265,20 @@ impl Index {
         let bytes = text.as_bytes();
         let mut s = 0;
         while s < bytes.len() {
-            // Inside a word no pattern can start: skip it in one step.
-            if s > 0 && bytes[s - 1].is_ascii_alphanumeric() && bytes[s].is_ascii_alphanumeric() {
-                while s < bytes.len() && bytes[s].is_ascii_alphanumeric() {
-                    s += 1;
+            let b = bytes[s];
+            if b.is_ascii_alphanumeric() {
+                // Inside a word, or at the start of one no pattern starts
+                // with: skip the word in one step.
+                if (s > 0 && bytes[s - 1].is_ascii_alphanumeric())
+                    || !self.start_bytes[usize::from(b)]
+                {
+                    while s < bytes.len() && bytes[s].is_ascii_alphanumeric() {
+                        s += 1;
+                    }
+                    continue;
                 }
+            } else if !self.start_bytes[usize::from(b)] {
+                s += 1;
                 continue;
             }
             let at = |i: usize| bytes.get(s + i).copied().unwrap_or(0);
