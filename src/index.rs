@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use tantivy::indexer::UserOperation;
+use tantivy::indexer::{LogMergePolicy, UserOperation};
 use tantivy::schema::{Facet, TantivyDocument};
 use tantivy::{IndexWriter, Term};
 use walkdir::WalkDir;
@@ -122,6 +122,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
                 store::one_line(&other)
             ),
         })?;
+    writer.set_merge_policy(Box::new(merge_policy()));
     let custom_actors = custom_actors(config, &store)?;
     let gazetteer = gazetteer(custom_actors.as_deref())?;
     // What the actors were extracted with; 0 without extraction, so that
@@ -289,6 +290,23 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     report.passages_total = manifest.files.values().map(|e| e.passages).sum();
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Segments with more live documents than this are never merged.
+const MERGE_MAX_DOCS: usize = 100_000;
+
+/// tantivy's log merge policy, limited to small segments. A bulk run flushes
+/// segments of a few hundred thousand passages (at the default budget) that
+/// are left as they are: merging them again and again grows the process by
+/// the mapped size of the segments being merged (peak RSS 754 MB on Reuters
+/// x30 with tantivy's default policy, 327 MB with this one) and costs time
+/// (19.5 s against 15.8 s), while queries are as fast over 12 segments as
+/// over 5. The small segments of incremental runs, and big ones that updates
+/// have mostly deleted, are still merged, eight at a time.
+fn merge_policy() -> LogMergePolicy {
+    let mut policy = LogMergePolicy::default();
+    policy.set_max_docs_before_merge(MERGE_MAX_DOCS);
+    policy
 }
 
 /// tantivy's least memory per indexing thread, in MB (it refuses less).

@@ -116,6 +116,27 @@ fn a_deleted_file_disappears_from_the_index() {
 }
 
 #[test]
+fn small_segments_of_incremental_runs_are_merged() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    for i in 1..=10 {
+        write(
+            &corpus,
+            &format!("b{i}.txt"),
+            &format!("Brief number {i}\n\nTanker talks, round {i}.\n"),
+        );
+        index(dir.path(), &[]);
+    }
+    // One new segment per run; tantivy merges eight small ones into one.
+    let meta = std::fs::read_to_string(dir.path().join("idx/meta.json")).unwrap();
+    let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    let segments = meta["segments"].as_array().unwrap().len();
+    assert!(segments <= 3, "{segments} segments after 10 runs");
+    let out = query(dir.path(), "idx", "tanker", &[]);
+    assert_eq!(summary(&out)["briefs"], 10);
+}
+
+#[test]
 fn rebuild_starts_over() {
     let dir = TempDir::new().unwrap();
     small_corpus(&dir.path().join("corpus"));
