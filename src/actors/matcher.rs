@@ -4,6 +4,7 @@
 //! data-driven rules of each alias.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 
@@ -40,7 +41,11 @@ struct Pat {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Index {
-    ac: Option<AhoCorasick>,
+    /// Built on first use (`automaton`): resolving names needs only the
+    /// lookup, and building the automaton costs about 20 ms and 40 MB.
+    ac: OnceLock<Option<AhoCorasick>>,
+    /// Every pattern text, `pats` order.
+    texts: Vec<String>,
     /// Prefilter of pattern starts, so that the automaton is asked only
     /// where some pattern can begin: the first two bytes of patterns shorter
     /// than four bytes ("US", "UAE")...
@@ -205,14 +210,7 @@ impl Index {
                 [a, b, c, d, ..] => idx.long_starts[long_start([*a, *b, *c, *d])] = true,
             }
         }
-        if !texts.is_empty() {
-            idx.ac = Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .start_kind(StartKind::Anchored)
-                    .build(&texts)?,
-            );
-        }
+        idx.texts = texts;
 
         // Lookup for resolve(): canonical names and facet paths first, then
         // aliases (first definition wins on a case-insensitive clash).
@@ -259,7 +257,7 @@ impl Index {
     /// byte.
     pub fn mentions(&self, rules: &Rules, text: &str) -> Vec<Mention> {
         let mut out = Vec::new();
-        let Some(ac) = &self.ac else {
+        let Ok(Some(ac)) = self.automaton() else {
             return out;
         };
         let bytes = text.as_bytes();
@@ -323,6 +321,25 @@ impl Index {
             }
         }
         out
+    }
+
+    /// The automaton over every pattern, built on the first call; `None`
+    /// without patterns.
+    pub fn automaton(&self) -> Result<Option<&AhoCorasick>, aho_corasick::BuildError> {
+        if let Some(built) = self.ac.get() {
+            return Ok(built.as_ref());
+        }
+        let built = if self.texts.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .start_kind(StartKind::Anchored)
+                    .build(&self.texts)?,
+            )
+        };
+        Ok(self.ac.get_or_init(|| built).as_ref())
     }
 
     fn accept(&self, rules: &Rules, text: &str, s: usize, e: usize, pat: Pat) -> bool {

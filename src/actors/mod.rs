@@ -63,6 +63,15 @@ impl Gazetteer {
         Ok(())
     }
 
+    /// Builds the matching automaton now (it is otherwise built on the first
+    /// match), so that a gazetteer too large for it fails here, with an error.
+    pub fn prepare_matcher(&self) -> anyhow::Result<()> {
+        self.index.automaton().map_err(|e| {
+            anyhow::anyhow!("the actors cannot be compiled into one automaton: {e}")
+        })?;
+        Ok(())
+    }
+
     /// All actors, indexable by [`ActorId`].
     pub fn actors(&self) -> &[Actor] {
         &self.data.actors
