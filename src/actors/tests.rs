@@ -12,7 +12,16 @@ fn g() -> &'static Gazetteer {
 
 /// Canonical names extracted (named + implied), in order.
 fn names(text: &str) -> Vec<String> {
-    g().extract(text).iter().map(|a| a.name.clone()).collect()
+    names_in(g(), text)
+}
+
+/// The names of the actors `gazetteer` extracts from `text`.
+fn names_in(gazetteer: &Gazetteer, text: &str) -> Vec<String> {
+    gazetteer
+        .extract(text)
+        .iter()
+        .map(|a| a.name.clone())
+        .collect()
 }
 
 #[test]
@@ -349,12 +358,7 @@ aliases = ["Vienna", "Graz"]
     let g = Gazetteer::from_toml(toml).unwrap();
     assert!(g.blocked().contains(&"talks in Graz".to_string()));
     assert!(g.blocked().contains(&"Vienna market".to_string()));
-    let found = |t: &str| {
-        g.extract(t)
-            .iter()
-            .map(|a| a.name.clone())
-            .collect::<Vec<_>>()
-    };
+    let found = |t: &str| names_in(&g, t);
     assert!(found("OPEC held talks in Vienna.").is_empty());
     assert!(found("The Vienna market was calm.").is_empty());
     assert!(found("TALKS IN VIENNA END").is_empty());
@@ -380,12 +384,7 @@ aliases = ["Tokyo"]
 demonyms = ["Japanese"]
 "#;
     let g = Gazetteer::from_toml(toml).unwrap();
-    let found = |t: &str| {
-        g.extract(t)
-            .iter()
-            .map(|a| a.name.clone())
-            .collect::<Vec<_>>()
-    };
+    let found = |t: &str| names_in(&g, t);
     assert!(found("a Tokyo-based trading house").is_empty());
     assert!(found("Japanese-made chips").is_empty());
     assert!(found("JAPANESE-MADE CHIPS").is_empty());
@@ -440,12 +439,7 @@ aliases = ["Pleasant Island"]
     .unwrap();
     g.merge(user).unwrap();
     assert!(g.validate().is_empty());
-    let names = |t: &str| {
-        g.extract(t)
-            .iter()
-            .map(|a| a.name.clone())
-            .collect::<Vec<_>>()
-    };
+    let names = |t: &str| names_in(&g, t);
     assert_eq!(names("the Islamic Republic of Persia"), ["Iran"]);
     assert_eq!(names("Tehran"), ["Iran"]); // built-in aliases kept
     assert_eq!(names("Muscat and Poseidonia"), ["Atlantis"]); // alias moved
