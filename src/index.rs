@@ -144,7 +144,6 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     };
     let reextract = manifest.gazetteer != fingerprint;
     manifest.gazetteer = fingerprint;
-    let paths: Vec<String> = gazetteer.actors().iter().map(|a| a.facet_path()).collect();
     let found = walk(config, &mut report)?;
     report.files_seen = found.len() + report.skipped.len();
 
@@ -221,7 +220,6 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             writer: &writer,
             store: &store,
             gazetteer: (!config.no_actors).then_some(&gazetteer),
-            paths: &paths,
             display: &file.display,
             old_ids: &old_ids,
             ids_in_use: &mut ids_in_use,
@@ -354,8 +352,6 @@ struct Ingest<'a> {
     writer: &'a IndexWriter<TantivyDocument>,
     store: &'a Store,
     gazetteer: Option<&'a Gazetteer>,
-    /// The facet path of each actor of the gazetteer, by `ActorId`.
-    paths: &'a [String],
     display: &'a str,
     old_ids: &'a HashSet<String>,
     ids_in_use: &'a mut HashSet<String>,
@@ -386,11 +382,7 @@ impl Ingest<'_> {
                 Some(gazetteer) => gazetteer
                     .annotate(&mut brief)
                     .iter()
-                    .map(|ids| {
-                        ids.iter()
-                            .map(|id| self.paths[id.0 as usize].as_str())
-                            .collect()
-                    })
+                    .map(|ids| ids.iter().map(|&id| gazetteer.path(id)).collect())
                     .collect(),
                 None => Vec::new(),
             };

@@ -3,8 +3,9 @@
 //! An index holds two kinds of documents. A *passage* document is one
 //! searchable unit: its text is indexed in the field of its section (so that
 //! `takeaways:missiles` needs no filter) and stored once. A *brief* document
-//! carries the whole parsed brief (for display and `briefs show`) and no
-//! indexed text, so it never matches a text query. Both carry the brief's key.
+//! carries the brief's metadata and actors (its texts are rebuilt from its
+//! passages for display and `briefs show`) and no indexed text, so it never
+//! matches a text query. Both carry the brief's key.
 
 use tantivy::schema::Value;
 use tantivy::schema::{

@@ -41,23 +41,15 @@ struct Pat {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Index {
-    /// Built on first use (`automaton`): resolving names needs only the
+    /// Built on first use (`scanner`): resolving names needs only the
     /// lookup, and building the automaton costs about 20 ms and 40 MB.
-    ac: OnceLock<Option<AhoCorasick>>,
+    scanner: OnceLock<Option<Scanner>>,
     /// Every pattern text, `pats` order.
     texts: Vec<String>,
-    /// Prefilter of pattern starts, so that the automaton is asked only
-    /// where some pattern can begin: the first two bytes of patterns shorter
-    /// than four bytes ("US", "UAE")...
-    short_starts: Vec<bool>,
-    /// ...and a hash of the first four bytes of the others. Venue phrases
-    /// ("talks in Paris", "in Paris last month") begin with common words;
-    /// four bytes ("in P") tell them from the ordinary "in the", "into".
-    long_starts: Vec<bool>,
-    /// The bytes a pattern can start with.
-    start_bytes: Vec<bool>,
     pats: Vec<Pat>,
     rules: Vec<Rule>,
+    /// Facet path of each actor, by actor index.
+    pub paths: Vec<String>,
     /// Lower-cased names, facet paths and aliases -> actor index.
     pub lookup: HashMap<String, usize>,
     /// Actor index -> indices of the countries it implies.
@@ -118,6 +110,53 @@ fn written_forms(text: &str) -> Vec<String> {
         push(f);
     }
     out
+}
+
+/// What matching needs beyond the patterns: the automaton, and a prefilter
+/// of pattern starts so that it is asked only where some pattern can begin.
+#[derive(Debug, Clone)]
+struct Scanner {
+    ac: AhoCorasick,
+    /// The bytes a pattern can start with.
+    start_bytes: Vec<bool>,
+    /// The first two bytes of patterns shorter than four bytes ("US",
+    /// "UAE")...
+    short_starts: Vec<bool>,
+    /// ...and a hash of the first four bytes of the others. Venue phrases
+    /// ("talks in Paris", "in Paris last month") begin with common words;
+    /// four bytes ("in P") tell them from the ordinary "in the", "into".
+    long_starts: Vec<bool>,
+}
+
+impl Scanner {
+    fn build(texts: &[String]) -> Result<Scanner, aho_corasick::BuildError> {
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
+            .build(texts)?;
+        let mut scanner = Scanner {
+            ac,
+            start_bytes: vec![false; 256],
+            short_starts: vec![false; 1 << 16],
+            long_starts: vec![false; 1 << LONG_START_BITS],
+        };
+        for text in texts {
+            if let Some(&first) = text.as_bytes().first() {
+                scanner.start_bytes[usize::from(first)] = true;
+            }
+            match text.as_bytes() {
+                [] => {}
+                [only] => {
+                    (0..256).for_each(|b| scanner.short_starts[usize::from(*only) << 8 | b] = true)
+                }
+                [a, b] | [a, b, _] => {
+                    scanner.short_starts[usize::from(*a) << 8 | usize::from(*b)] = true
+                }
+                [a, b, c, d, ..] => scanner.long_starts[long_start([*a, *b, *c, *d])] = true,
+            }
+        }
+        Ok(scanner)
+    }
 }
 
 impl Index {
@@ -192,30 +231,13 @@ impl Index {
                 }
             }
         }
-        idx.short_starts = vec![false; 1 << 16];
-        idx.long_starts = vec![false; 1 << LONG_START_BITS];
-        idx.start_bytes = vec![false; 256];
-        for text in &texts {
-            if let Some(&first) = text.as_bytes().first() {
-                idx.start_bytes[usize::from(first)] = true;
-            }
-            match text.as_bytes() {
-                [] => {}
-                [only] => {
-                    (0..256).for_each(|b| idx.short_starts[usize::from(*only) << 8 | b] = true)
-                }
-                [a, b] | [a, b, _] => {
-                    idx.short_starts[usize::from(*a) << 8 | usize::from(*b)] = true
-                }
-                [a, b, c, d, ..] => idx.long_starts[long_start([*a, *b, *c, *d])] = true,
-            }
-        }
         idx.texts = texts;
 
         // Lookup for resolve(): canonical names and facet paths first, then
         // aliases (first definition wins on a case-insensitive clash).
+        idx.paths = data.actors.iter().map(|a| a.facet_path()).collect();
         for (ai, a) in data.actors.iter().enumerate() {
-            let path = a.facet_path().to_lowercase();
+            let path = idx.paths[ai].to_lowercase();
             idx.lookup.entry(path[1..].to_string()).or_insert(ai);
             idx.lookup.entry(path).or_insert(ai);
             idx.lookup.entry(a.name.to_lowercase()).or_insert(ai);
@@ -257,7 +279,7 @@ impl Index {
     /// byte.
     pub fn mentions(&self, rules: &Rules, text: &str) -> Vec<Mention> {
         let mut out = Vec::new();
-        let Ok(Some(ac)) = self.automaton() else {
+        let Ok(Some(scanner)) = self.scanner() else {
             return out;
         };
         let bytes = text.as_bytes();
@@ -268,22 +290,22 @@ impl Index {
                 // Inside a word, or at the start of one no pattern starts
                 // with: skip the word in one step.
                 if (s > 0 && bytes[s - 1].is_ascii_alphanumeric())
-                    || !self.start_bytes[usize::from(b)]
+                    || !scanner.start_bytes[usize::from(b)]
                 {
                     while s < bytes.len() && bytes[s].is_ascii_alphanumeric() {
                         s += 1;
                     }
                     continue;
                 }
-            } else if !self.start_bytes[usize::from(b)] {
+            } else if !scanner.start_bytes[usize::from(b)] {
                 s += 1;
                 continue;
             }
             let at = |i: usize| bytes.get(s + i).copied().unwrap_or(0);
             let pair = usize::from(bytes[s]) << 8 | usize::from(at(1));
-            let may_start = self.short_starts[pair]
+            let may_start = scanner.short_starts[pair]
                 || (s + 4 <= bytes.len()
-                    && self.long_starts[long_start([at(0), at(1), at(2), at(3)])]);
+                    && scanner.long_starts[long_start([at(0), at(1), at(2), at(3)])]);
             if !may_start || !text.is_char_boundary(s) || follows_word_char(text, s) {
                 s += 1;
                 continue;
@@ -294,7 +316,7 @@ impl Index {
             let mut accepted = None;
             while end > s {
                 let input = Input::new(text).span(s..end).anchored(Anchored::Yes);
-                let Some(m) = ac.find(input) else {
+                let Some(m) = scanner.ac.find(input) else {
                     break;
                 };
                 let pat = self.pats[m.pattern().as_usize()];
@@ -323,23 +345,23 @@ impl Index {
         out
     }
 
-    /// The automaton over every pattern, built on the first call; `None`
+    /// The automaton and its prefilter, built on the first call; `None`
     /// without patterns.
-    pub fn automaton(&self) -> Result<Option<&AhoCorasick>, aho_corasick::BuildError> {
-        if let Some(built) = self.ac.get() {
+    fn scanner(&self) -> Result<Option<&Scanner>, aho_corasick::BuildError> {
+        if let Some(built) = self.scanner.get() {
             return Ok(built.as_ref());
         }
         let built = if self.texts.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .start_kind(StartKind::Anchored)
-                    .build(&self.texts)?,
-            )
+            Some(Scanner::build(&self.texts)?)
         };
-        Ok(self.ac.get_or_init(|| built).as_ref())
+        Ok(self.scanner.get_or_init(|| built).as_ref())
+    }
+
+    /// Builds the scanner now, so that a failure is an error, not silence.
+    pub fn prepare(&self) -> Result<(), aho_corasick::BuildError> {
+        self.scanner().map(|_| ())
     }
 
     fn accept(&self, rules: &Rules, text: &str, s: usize, e: usize, pat: Pat) -> bool {

@@ -66,10 +66,9 @@ impl Gazetteer {
     /// Builds the matching automaton now (it is otherwise built on the first
     /// match), so that a gazetteer too large for it fails here, with an error.
     pub fn prepare_matcher(&self) -> anyhow::Result<()> {
-        self.index.automaton().map_err(|e| {
-            anyhow::anyhow!("the actors cannot be compiled into one automaton: {e}")
-        })?;
-        Ok(())
+        self.index
+            .prepare()
+            .map_err(|e| anyhow::anyhow!("the actors cannot be compiled into one automaton: {e}"))
     }
 
     /// All actors, indexable by [`ActorId`].
@@ -79,6 +78,11 @@ impl Gazetteer {
 
     pub fn actor(&self, id: ActorId) -> &Actor {
         &self.data.actors[id.0 as usize]
+    }
+
+    /// An actor's facet path (`/country/Iran`).
+    pub fn path(&self, id: ActorId) -> &str {
+        &self.index.paths[id.0 as usize]
     }
 
     /// The id of an actor of this gazetteer (by kind and canonical name).
@@ -303,7 +307,7 @@ impl Gazetteer {
                 all.push(*id);
             }
         }
-        brief.actors = all.iter().map(|&id| self.actor(id).facet_path()).collect();
+        brief.actors = all.iter().map(|&id| self.path(id).to_string()).collect();
         per_passage
     }
 
