@@ -126,7 +126,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     let custom_actors = custom_actors(config, &store)?;
     let gazetteer = gazetteer(custom_actors.as_deref())?;
     if !config.no_actors {
-        gazetteer.prepare_matcher()?;
+        gazetteer.prepare_matcher();
     }
     // What the actors were extracted with; 0 without extraction, so that
     // switching extraction on or off reads every file again.

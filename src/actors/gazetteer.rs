@@ -203,7 +203,8 @@ struct RawFile {
     actor: Vec<RawActor>,
 }
 
-/// `[[venues]]`: every phrase template with every place, as blocked phrases.
+/// `[[venues]]`: phrase templates around places, where a place does not
+/// stand for its state ("talks in {}" x "Vienna").
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawVenues {
@@ -280,6 +281,16 @@ impl From<RawAlias> for Alias {
     }
 }
 
+/// Places and the phrase templates around them in which the place is a
+/// venue, not the state acting: a mention of an alias that is (part of) one
+/// of the places, with the text of a template around the place, is blocked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Venue {
+    pub places: Vec<String>,
+    /// Each template split at its `{}`: the text before and after the place.
+    pub templates: Vec<(String, String)>,
+}
+
 /// The parsed, not yet indexed content of one or more data files.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Data {
@@ -288,6 +299,7 @@ pub(crate) struct Data {
     /// an existing actor of the same kind and name when merged.
     pub replace: Vec<bool>,
     pub blocked: Vec<String>,
+    pub venues: Vec<Venue>,
     pub rules: Rules,
     pub rules_given: bool,
     pub window_given: bool,
@@ -319,21 +331,33 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<Data> {
         }
         data.blocked.push(b);
     }
-    for v in &raw.venues {
+    // Each filled template is a phrase that is not matched as an alias; one
+    // that is also an alias is an error, as for a blocked phrase.
+    let mut filled: HashSet<String> = HashSet::new();
+    for v in raw.venues {
+        let mut templates = Vec::new();
         for phrase in &v.phrases {
-            if phrase.matches("{}").count() != 1 {
+            let Some((before, after)) = phrase.split_once("{}") else {
+                bail!("venue phrase {phrase:?} must hold one {{}} (the place)");
+            };
+            if after.contains("{}") {
                 bail!("venue phrase {phrase:?} must hold one {{}} (the place)");
             }
+            templates.push((before.to_string(), after.to_string()));
             for place in &v.places {
-                if place.trim().is_empty() {
-                    bail!("empty venue place");
-                }
-                let b = phrase.replace("{}", place);
-                if seen_blocked.insert(b.clone()) {
-                    data.blocked.push(b);
-                }
+                filled.insert(format!("{before}{place}{after}"));
             }
         }
+        if v.places
+            .iter()
+            .any(|p| p.trim().is_empty() || p.trim() != p)
+        {
+            bail!("empty venue place or place with outer spaces");
+        }
+        data.venues.push(Venue {
+            places: v.places,
+            templates,
+        });
     }
     let mut names: HashSet<(ActorKind, String)> = HashSet::new();
     let mut alias_owner: HashMap<String, String> = HashMap::new();
@@ -364,7 +388,7 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<Data> {
                     a.text
                 );
             }
-            if seen_blocked.contains(&a.text) {
+            if seen_blocked.contains(&a.text) || filled.contains(&a.text) {
                 bail!("{facet}: alias {:?} is also a blocked phrase", a.text);
             }
             if let Some(prev) = alias_owner.insert(a.text.clone(), facet.clone()) {
@@ -398,6 +422,11 @@ impl Data {
         for b in other.blocked {
             if !self.blocked.contains(&b) {
                 self.blocked.push(b);
+            }
+        }
+        for v in other.venues {
+            if !self.venues.contains(&v) {
+                self.venues.push(v);
             }
         }
         let positions: HashMap<Key, usize> = self

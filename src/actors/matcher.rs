@@ -1,16 +1,29 @@
-//! The index built from a gazetteer: one leftmost-longest Aho-Corasick
-//! automaton over every alias variant and blocked phrase, plus the lookup
-//! tables behind `resolve`. Matching enforces word boundaries and the
+//! The index built from a gazetteer: one automaton over every alias
+//! variant and blocked phrase (`Trie`), plus the lookup tables behind
+//! `resolve`. Matching takes the longest pattern at each position where a
+//! word can start, and enforces word boundaries, letter case and the
 //! data-driven rules of each alias.
+//!
+//! The automaton is ASCII case-insensitive, so that an alias and its
+//! ALL-CAPS form ("Iran", "IRAN") are one pattern; which written form a
+//! match is, and whether its case is allowed there, is checked after.
+//! It is asked only where a pattern can start: a prefilter on the bytes
+//! there (`Scanner`) rules out almost every other position cheaply.
+//!
+//! Venue templates (`[[venues]]` in the data file) are checked around a
+//! matched place ("talks in {}" before "Vienna") rather than compiled into
+//! thousands of blocked phrases.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
+use rustc_hash::FxHashSet;
 
-use super::gazetteer::{ActorKind, Data, Rules};
+use super::gazetteer::{ActorKind, Data, Era, Rules, Venue};
+use super::trie::Trie;
 
 const BLOCKED: u32 = u32::MAX;
+const NONE: u32 = u32::MAX;
 /// How far (bytes) around a match the line is examined for the caps and
 /// heading tests; keeps the work per match bounded on newline-free text.
 const LINE_REACH: usize = 160;
@@ -30,30 +43,54 @@ struct Rule {
     unless: Vec<String>,
 }
 
+/// One written form of an alias or blocked phrase.
 #[derive(Debug, Clone, Copy)]
 struct Pat {
     /// Actor index, or BLOCKED.
     actor: u32,
-    /// An upper-cased variant: matches only inside an all-caps line.
+    /// Written in capitals where the alias is not ("SÃO PAULO"): matches
+    /// only inside an all-caps line.
     upper: bool,
+    /// Its ASCII upper-case form matches too (the alias's `caps` rule;
+    /// always for blocked phrases): inside an all-caps line for an alias,
+    /// anywhere for a blocked phrase.
+    caps_ok: bool,
     rule: u32,
+    /// Index in `Index::venue_spots` when the form is (part of) a venue
+    /// place, else NONE.
+    venue: u32,
+}
+
+/// Where a written form sits in a venue place: "U.K." in "the U.K." is
+/// place 2 of venue 1, 4 bytes in.
+#[derive(Debug, Clone, Copy)]
+struct Spot {
+    venue: u32,
+    place: u32,
+    offset: u32,
 }
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Index {
     /// Built on first use (`scanner`): resolving names needs only the
-    /// lookup, and building the automaton costs about 20 ms and 40 MB.
+    /// lookup.
     scanner: OnceLock<Option<Scanner>>,
-    /// Every pattern text, `pats` order.
+    /// Every written form, `pats` order.
     texts: Vec<String>,
     pats: Vec<Pat>,
     rules: Vec<Rule>,
-    /// Facet path of each actor, by actor index.
+    venues: Vec<Venue>,
+    venue_spots: Vec<Vec<Spot>>,
+    /// Facet path of each actor, by actor index...
     pub paths: Vec<String>,
+    /// ...and its `path_key`.
+    pub path_keys: Vec<u64>,
     /// Lower-cased names, facet paths and aliases -> actor index.
     pub lookup: HashMap<String, usize>,
     /// Actor index -> indices of the countries it implies.
     pub implied: Vec<Vec<usize>>,
+    /// Actor index -> its eras, each with the index of the state meant.
+    pub eras: Vec<Vec<(Era, usize)>>,
 }
 
 /// ASCII folding of the Latin letters with diacritics that occur in names.
@@ -112,57 +149,185 @@ fn written_forms(text: &str) -> Vec<String> {
     out
 }
 
-/// What matching needs beyond the patterns: the automaton, and a prefilter
-/// of pattern starts so that it is asked only where some pattern can begin.
+/// The automaton and the prefilter that decides where to ask it.
 #[derive(Debug, Clone)]
 struct Scanner {
-    ac: AhoCorasick,
-    /// The bytes a pattern can start with.
-    start_bytes: Vec<bool>,
-    /// The first two bytes of patterns shorter than four bytes ("US",
-    /// "UAE")...
-    short_starts: Vec<bool>,
-    /// ...and a hash of the first four bytes of the others. Venue phrases
-    /// ("talks in Paris", "in Paris last month") begin with common words;
-    /// four bytes ("in P") tell them from the ordinary "in the", "into".
-    long_starts: Vec<bool>,
+    /// One pattern per written form up to ASCII case.
+    trie: Trie,
+    /// Automaton pattern -> the forms it stands for (`pats` indices).
+    forms: Vec<Vec<u32>>,
+    /// Entry `a << 8 | b` is 1 when some form, or its upper case, starts
+    /// with the bytes `a b` (any `b` after a one-byte form).
+    pairs: Box<[u8; 1 << 16]>,
+    /// Bit `a << 8 | b`: a form shorter than four bytes starts so; `short`
+    /// holds those forms whole (`short_key`).
+    short_pairs: Vec<u64>,
+    short: FxHashSet<u32>,
+    /// Bit `start_hash(..)` of the first four bytes of a form of four to
+    /// seven bytes...
+    mid_starts: Vec<u64>,
+    /// ...and of the first eight bytes of a longer one: "The com" is no
+    /// start of "The Hague", nor "Internal" of "International".
+    long_starts: Vec<u64>,
+}
+
+/// 1 for ASCII letters and digits: a pattern never starts right after one.
+/// Bytes of other characters count as 0 here; a start after them is
+/// checked exactly.
+static ASCII_WORD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).is_ascii_alphanumeric() as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Bit `j`: the bytes `chunk[j]`, `chunk[j + 1]` start some form (`pairs`)
+/// and the byte before `chunk[j]` is no ASCII letter or digit.
+#[inline]
+fn candidates(pairs: &[u8; 1 << 16], prev: u8, chunk: &[u8; 65]) -> u64 {
+    let mut flags = [0u8; 64];
+    let mut word = ASCII_WORD[usize::from(prev)];
+    for j in 0..64 {
+        let k = usize::from(chunk[j]) << 8 | usize::from(chunk[j + 1]);
+        flags[j] = pairs[k] & !word;
+        word = ASCII_WORD[usize::from(chunk[j])];
+    }
+    // Eight 0/1 bytes to eight bits at a time.
+    let mut mask = 0u64;
+    for (i, eight) in flags.chunks_exact(8).enumerate() {
+        let v = u64::from_le_bytes(eight.try_into().expect("8 bytes")) & 0x0101_0101_0101_0101;
+        mask |= (v.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i);
+    }
+    mask
+}
+
+fn set_bit(bits: &mut [u64], i: usize) {
+    bits[i >> 6] |= 1 << (i & 63);
+}
+
+fn bit(bits: &[u64], i: usize) -> bool {
+    bits[i >> 6] >> (i & 63) & 1 != 0
+}
+
+/// Size of the start prefilters, in bits of hash.
+const START_BITS: u32 = 20;
+
+/// A hash of four or eight bytes (the rest zero), START_BITS wide.
+fn start_hash(bytes: &[u8]) -> usize {
+    let mut word = [0u8; 8];
+    word[..bytes.len()].copy_from_slice(bytes);
+    (u64::from_le_bytes(word).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - START_BITS)) as usize
+}
+
+/// A form of one to three bytes as one number.
+fn short_key(bytes: &[u8]) -> u32 {
+    bytes
+        .iter()
+        .fold(bytes.len() as u32, |key, &b| key << 8 | u32::from(b))
 }
 
 impl Scanner {
-    fn build(texts: &[String]) -> Result<Scanner, aho_corasick::BuildError> {
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .start_kind(StartKind::Anchored)
-            .build(texts)?;
+    fn build(texts: &[String], pats: &[Pat]) -> Scanner {
+        let mut keys: HashMap<String, usize> = HashMap::with_capacity(texts.len());
+        let mut key_texts: Vec<&str> = Vec::with_capacity(texts.len());
+        let mut forms: Vec<Vec<u32>> = Vec::with_capacity(texts.len());
         let mut scanner = Scanner {
-            ac,
-            start_bytes: vec![false; 256],
-            short_starts: vec![false; 1 << 16],
-            long_starts: vec![false; 1 << LONG_START_BITS],
+            trie: Trie::new::<&str>(&[]),
+            forms: Vec::new(),
+            pairs: vec![0u8; 1 << 16].try_into().expect("64 KB"),
+            short_pairs: vec![0; (1 << 16) / 64],
+            short: FxHashSet::default(),
+            mid_starts: vec![0; (1 << START_BITS) / 64],
+            long_starts: vec![0; (1 << START_BITS) / 64],
         };
-        for text in texts {
-            if let Some(&first) = text.as_bytes().first() {
-                scanner.start_bytes[usize::from(first)] = true;
+        for (i, (text, pat)) in texts.iter().zip(pats).enumerate() {
+            let key = text.to_ascii_lowercase();
+            match keys.get(&key) {
+                Some(&k) => forms[k].push(i as u32),
+                None => {
+                    keys.insert(key, forms.len());
+                    key_texts.push(text);
+                    forms.push(vec![i as u32]);
+                }
             }
-            match text.as_bytes() {
-                [] => {}
-                [only] => {
-                    (0..256).for_each(|b| scanner.short_starts[usize::from(*only) << 8 | b] = true)
-                }
-                [a, b] | [a, b, _] => {
-                    scanner.short_starts[usize::from(*a) << 8 | usize::from(*b)] = true
-                }
-                [a, b, c, d, ..] => scanner.long_starts[long_start([*a, *b, *c, *d])] = true,
+            let upper = pat.caps_ok.then(|| text.to_ascii_uppercase());
+            for written in
+                std::iter::once(text.as_bytes()).chain(upper.iter().map(|u| u.as_bytes()))
+            {
+                scanner.add_start(written);
             }
         }
-        Ok(scanner)
+        scanner.trie = Trie::new(&key_texts);
+        scanner.forms = forms;
+        scanner
+    }
+
+    fn add_start(&mut self, written: &[u8]) {
+        match written {
+            [] => {}
+            [only] => (0..256).for_each(|b| {
+                self.pairs[usize::from(*only) << 8 | b] = 1;
+                set_bit(&mut self.short_pairs, usize::from(*only) << 8 | b);
+            }),
+            [a, b, ..] => {
+                let pair = usize::from(*a) << 8 | usize::from(*b);
+                self.pairs[pair] = 1;
+                match written.len() {
+                    0..4 => set_bit(&mut self.short_pairs, pair),
+                    4..8 => set_bit(&mut self.mid_starts, start_hash(&written[..4])),
+                    _ => set_bit(&mut self.long_starts, start_hash(&written[..8])),
+                }
+            }
+        }
+        if written.len() < 4 {
+            self.short.insert(short_key(written));
+        }
+    }
+
+    /// Bit `j`: a pattern can start at `base + j`, as far as the two bytes
+    /// there and the byte before tell.
+    #[inline]
+    fn block(&self, bytes: &[u8], base: usize) -> u64 {
+        let prev = if base == 0 { b' ' } else { bytes[base - 1] };
+        match bytes.get(base..base + 65) {
+            Some(chunk) => candidates(&self.pairs, prev, chunk.try_into().expect("65 bytes")),
+            None => {
+                let mut chunk = [0u8; 65];
+                chunk[..bytes.len() - base].copy_from_slice(&bytes[base..]);
+                // Zero bytes start no pattern here.
+                candidates(&self.pairs, prev, &chunk) & (u64::MAX >> (64 - (bytes.len() - base)))
+            }
+        }
+    }
+
+    /// Whether a form can start at `s`: a short form there whole, followed
+    /// by no ASCII letter or digit, or the first four or eight bytes of a
+    /// longer one.
+    #[inline]
+    fn may_start(&self, bytes: &[u8], s: usize) -> bool {
+        let at = |i: usize| bytes.get(s + i).copied().unwrap_or(0);
+        let pair = usize::from(bytes[s]) << 8 | usize::from(at(1));
+        if bit(&self.short_pairs, pair)
+            && (1..=3).any(|n| {
+                s + n <= bytes.len()
+                    && ASCII_WORD[usize::from(at(n))] == 0
+                    && self.short.contains(&short_key(&bytes[s..s + n]))
+            })
+        {
+            return true;
+        }
+        (s + 4 <= bytes.len() && bit(&self.mid_starts, start_hash(&bytes[s..s + 4])))
+            || (s + 8 <= bytes.len() && bit(&self.long_starts, start_hash(&bytes[s..s + 8])))
     }
 }
 
 impl Index {
     pub fn build(data: &Data) -> anyhow::Result<Index> {
         let mut idx = Index::default();
-        // pattern text -> (position in pats, priority)
+        // written form -> (position in pats, priority)
         let mut by_text: HashMap<String, (usize, u8)> = HashMap::new();
         let mut texts: Vec<String> = Vec::new();
         let mut add =
@@ -200,42 +365,51 @@ impl Index {
                 };
                 for (n, form) in written_forms(&alias.text).into_iter().enumerate() {
                     let prio = if n == 0 { 3 } else { 2 };
-                    let upper = form.to_uppercase();
                     let exact = Pat {
                         actor: ai as u32,
                         upper: false,
+                        caps_ok: alias.caps,
                         rule,
+                        venue: NONE,
                     };
-                    add(&mut texts, &mut idx.pats, form.clone(), exact, prio);
-                    if alias.caps && upper != form {
+                    // Capitals the ASCII upper case of the form misses.
+                    let upper = form.to_uppercase();
+                    if alias.caps && upper != form.to_ascii_uppercase() {
                         let up = Pat {
                             upper: true,
+                            caps_ok: false,
                             ..exact
                         };
                         add(&mut texts, &mut idx.pats, upper, up, 1);
                     }
+                    add(&mut texts, &mut idx.pats, form, exact, prio);
                 }
             }
         }
         for b in &data.blocked {
             for form in written_forms(b) {
-                let upper = form.to_uppercase();
                 let pat = Pat {
                     actor: BLOCKED,
                     upper: false,
+                    caps_ok: true,
                     rule: plain_rule,
+                    venue: NONE,
                 };
-                add(&mut texts, &mut idx.pats, form.clone(), pat, 3);
-                if upper != form {
+                let upper = form.to_uppercase();
+                if upper != form.to_ascii_uppercase() {
                     add(&mut texts, &mut idx.pats, upper, pat, 1);
                 }
+                add(&mut texts, &mut idx.pats, form, pat, 3);
             }
         }
         idx.texts = texts;
+        idx.venues = data.venues.clone();
+        idx.index_venue_places();
 
         // Lookup for resolve(): canonical names and facet paths first, then
         // aliases (first definition wins on a case-insensitive clash).
         idx.paths = data.actors.iter().map(|a| a.facet_path()).collect();
+        idx.path_keys = idx.paths.iter().map(|p| super::path_key(p)).collect();
         for (ai, a) in data.actors.iter().enumerate() {
             let path = idx.paths[ai].to_lowercase();
             idx.lookup.entry(path[1..].to_string()).or_insert(ai);
@@ -267,101 +441,218 @@ impl Index {
                     .collect()
             })
             .collect();
+        idx.eras = data
+            .actors
+            .iter()
+            .map(|a| {
+                a.eras
+                    .iter()
+                    .filter_map(|e| Some((e.clone(), *countries.get(&e.actor.to_lowercase())?)))
+                    .collect()
+            })
+            .collect();
         Ok(idx)
+    }
+
+    /// Marks each alias form that is a venue place, or a run of its words
+    /// ("Berlin" in "East Berlin"), with where it sits in which places.
+    fn index_venue_places(&mut self) {
+        let mut spots: HashMap<String, Vec<Spot>> = HashMap::new();
+        for (vi, venue) in self.venues.iter().enumerate() {
+            for (pi, place) in venue.places.iter().enumerate() {
+                let words: Vec<(usize, &str)> = place
+                    .split(' ')
+                    .scan(0, |at, w| {
+                        let start = *at;
+                        *at += w.len() + 1;
+                        Some((start, w))
+                    })
+                    .collect();
+                for i in 0..words.len() {
+                    for j in i..words.len() {
+                        let from = words[i].0;
+                        let to = words[j].0 + words[j].1.len();
+                        spots
+                            .entry(place[from..to].to_ascii_lowercase())
+                            .or_default()
+                            .push(Spot {
+                                venue: vi as u32,
+                                place: pi as u32,
+                                offset: from as u32,
+                            });
+                    }
+                }
+            }
+        }
+        if spots.is_empty() {
+            return;
+        }
+        let mut lists: HashMap<String, u32> = HashMap::new();
+        for (text, pat) in self.texts.iter().zip(self.pats.iter_mut()) {
+            if pat.actor == BLOCKED {
+                continue;
+            }
+            let key = text.to_ascii_lowercase();
+            if let Some(found) = spots.get(&key) {
+                let next = self.venue_spots.len() as u32;
+                pat.venue = *lists.entry(key).or_insert_with(|| {
+                    self.venue_spots.push(found.clone());
+                    next
+                });
+            }
+        }
     }
 
     /// All accepted mentions, in text order, non-overlapping.
     ///
-    /// A mention starts where no letter or digit precedes it, on two bytes a
-    /// pattern can start with (mostly a capital and a lower-case letter), so
-    /// only those positions are searched, each anchored for the longest
-    /// pattern starting there; the rest is skipped with a table lookup a
-    /// byte.
+    /// A mention starts where no letter or digit precedes it, on bytes that
+    /// some form starts with; only those positions are searched, each
+    /// anchored for the longest pattern starting there.
     pub fn mentions(&self, rules: &Rules, text: &str) -> Vec<Mention> {
         let mut out = Vec::new();
-        let Ok(Some(scanner)) = self.scanner() else {
+        let Some(scanner) = self.scanner() else {
             return out;
         };
         let bytes = text.as_bytes();
-        let mut s = 0;
-        while s < bytes.len() {
-            let b = bytes[s];
-            if b.is_ascii_alphanumeric() {
-                // Inside a word, or at the start of one no pattern starts
-                // with: skip the word in one step.
-                if (s > 0 && bytes[s - 1].is_ascii_alphanumeric())
-                    || !scanner.start_bytes[usize::from(b)]
+        // Matches do not overlap: candidates before `next` are inside one.
+        let mut next = 0;
+        let mut found = Vec::new();
+        let mut base = 0;
+        while base < bytes.len() {
+            let mut mask = scanner.block(bytes, base);
+            while mask != 0 {
+                let s = base + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                if s < next
+                    || !scanner.may_start(bytes, s)
+                    || !text.is_char_boundary(s)
+                    || follows_word_char(text, s)
                 {
-                    while s < bytes.len() && bytes[s].is_ascii_alphanumeric() {
-                        s += 1;
-                    }
                     continue;
                 }
-            } else if !scanner.start_bytes[usize::from(b)] {
-                s += 1;
-                continue;
-            }
-            let at = |i: usize| bytes.get(s + i).copied().unwrap_or(0);
-            let pair = usize::from(bytes[s]) << 8 | usize::from(at(1));
-            let may_start = scanner.short_starts[pair]
-                || (s + 4 <= bytes.len()
-                    && scanner.long_starts[long_start([at(0), at(1), at(2), at(3)])]);
-            if !may_start || !text.is_char_boundary(s) || follows_word_char(text, s) {
-                s += 1;
-                continue;
-            }
-            // The longest pattern at `s` first; when it is not a word or its
-            // rules reject it, the next shorter pattern starting at `s`.
-            let mut end = bytes.len();
-            let mut accepted = None;
-            while end > s {
-                let input = Input::new(text).span(s..end).anchored(Anchored::Yes);
-                let Some(m) = scanner.ac.find(input) else {
-                    break;
-                };
-                let pat = self.pats[m.pattern().as_usize()];
-                if is_boundary(text, s, m.end())
-                    && (pat.actor == BLOCKED || self.accept(rules, text, s, m.end(), pat))
-                {
-                    accepted = Some((m.end(), pat));
-                    break;
-                }
-                end = m.end() - 1;
-            }
-            match accepted {
-                Some((e, pat)) => {
-                    if pat.actor != BLOCKED {
+                if let Some((e, actor)) = self.longest_at(rules, scanner, text, s, &mut found) {
+                    if actor != BLOCKED {
                         out.push(Mention {
                             start: s,
                             end: e,
-                            actor: super::ActorId(pat.actor),
+                            actor: super::ActorId(actor),
                         });
                     }
-                    s = e;
+                    next = e;
                 }
-                None => s += 1,
             }
+            base += 64;
         }
         out
     }
 
-    /// The automaton and its prefilter, built on the first call; `None`
-    /// without patterns.
-    fn scanner(&self) -> Result<Option<&Scanner>, aho_corasick::BuildError> {
-        if let Some(built) = self.scanner.get() {
-            return Ok(built.as_ref());
+    /// The longest form at `s` that is a word, in an allowed case, and
+    /// passes its rules: its end and actor (BLOCKED for a blocked phrase or
+    /// a venue, whose end is then the end of the whole phrase). When the
+    /// longest does not qualify, the next shorter pattern starting at `s`.
+    fn longest_at(
+        &self,
+        rules: &Rules,
+        scanner: &Scanner,
+        text: &str,
+        s: usize,
+        found: &mut Vec<(usize, u32)>,
+    ) -> Option<(usize, u32)> {
+        scanner.trie.walk(text.as_bytes(), s, found);
+        for &(e, p) in found.iter().rev() {
+            if !is_boundary(text, s, e) {
+                continue;
+            }
+            let Some(pat) = self.written_as(scanner, p as usize, &text[s..e]) else {
+                continue;
+            };
+            if pat.actor == BLOCKED {
+                return Some((e, BLOCKED));
+            }
+            if self.accept(rules, text, s, e, pat) {
+                if let Some(phrase_end) = self.venue_end(text, s, pat) {
+                    return Some((phrase_end.max(e), BLOCKED));
+                }
+                return Some((e, pat.actor));
+            }
         }
-        let built = if self.texts.is_empty() {
-            None
-        } else {
-            Some(Scanner::build(&self.texts)?)
-        };
-        Ok(self.scanner.get_or_init(|| built).as_ref())
+        None
     }
 
-    /// Builds the scanner now, so that a failure is an error, not silence.
-    pub fn prepare(&self) -> Result<(), aho_corasick::BuildError> {
-        self.scanner().map(|_| ())
+    /// Which form of automaton pattern `p` the matched text is: one written
+    /// exactly so, else one whose upper case it is (an upper-case form of an
+    /// alias then matches only in an all-caps line).
+    fn written_as(&self, scanner: &Scanner, p: usize, matched: &str) -> Option<Pat> {
+        let forms = &scanner.forms[p];
+        if let Some(&i) = forms.iter().find(|&&i| self.texts[i as usize] == matched) {
+            return Some(self.pats[i as usize]);
+        }
+        let upper = |t: &str| {
+            t.bytes()
+                .zip(matched.bytes())
+                .all(|(a, b)| a.to_ascii_uppercase() == b)
+        };
+        forms
+            .iter()
+            .map(|&i| i as usize)
+            .find(|&i| self.pats[i].caps_ok && upper(&self.texts[i]))
+            .map(|i| Pat {
+                upper: self.pats[i].actor != BLOCKED,
+                ..self.pats[i]
+            })
+    }
+
+    /// The end of the venue phrase around a mention of a place ("talks in
+    /// Vienna", "the Tokyo market"), if it stands in one.
+    fn venue_end(&self, text: &str, s: usize, pat: Pat) -> Option<usize> {
+        let spots = self.venue_spots.get(pat.venue as usize)?;
+        let bytes = text.as_bytes();
+        for spot in spots {
+            let venue = &self.venues[spot.venue as usize];
+            let place = venue.places[spot.place as usize].as_bytes();
+            let Some(ps) = s.checked_sub(spot.offset as usize) else {
+                continue;
+            };
+            let pe = ps + place.len();
+            if !bytes
+                .get(ps..pe)
+                .is_some_and(|t| t.eq_ignore_ascii_case(place))
+            {
+                continue;
+            }
+            for (before, after) in &venue.templates {
+                let Some(bs) = ps.checked_sub(before.len()) else {
+                    continue;
+                };
+                let ae = pe + after.len();
+                if bytes[bs..ps].eq_ignore_ascii_case(before.as_bytes())
+                    && bytes
+                        .get(pe..ae)
+                        .is_some_and(|t| t.eq_ignore_ascii_case(after.as_bytes()))
+                    && text.is_char_boundary(bs)
+                    && text.is_char_boundary(ae)
+                    && is_boundary(text, bs, ae)
+                {
+                    return Some(ae);
+                }
+            }
+        }
+        None
+    }
+
+    /// The automaton and its prefilter, built on the first call; `None`
+    /// without patterns.
+    fn scanner(&self) -> Option<&Scanner> {
+        self.scanner
+            .get_or_init(|| {
+                (!self.texts.is_empty()).then(|| Scanner::build(&self.texts, &self.pats))
+            })
+            .as_ref()
+    }
+
+    /// Builds the scanner now rather than on the first match.
+    pub fn prepare(&self) {
+        self.scanner();
     }
 
     fn accept(&self, rules: &Rules, text: &str, s: usize, e: usize, pat: Pat) -> bool {
@@ -417,13 +708,6 @@ fn follows_word_char(text: &str, i: usize) -> bool {
         Some(&b) if b < 0x80 => b.is_ascii_alphanumeric(),
         Some(_) => text[..i].chars().next_back().is_some_and(is_word_char),
     }
-}
-
-/// Size of the four-byte start prefilter, in bits of hash.
-const LONG_START_BITS: u32 = 20;
-
-fn long_start(bytes: [u8; 4]) -> usize {
-    (u32::from_le_bytes(bytes).wrapping_mul(0x9E37_79B1) >> (32 - LONG_START_BITS)) as usize
 }
 
 /// Whether one of `rules.compound_suffixes` ("-based") follows byte `e`

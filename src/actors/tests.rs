@@ -345,31 +345,80 @@ aliases = ["X"]
 }
 
 #[test]
-fn venues_expand_into_blocked_phrases() {
+fn venues_block_a_place_inside_their_templates() {
     let toml = r#"
 [[venues]]
-places = ["Vienna", "Graz"]
-phrases = ["talks in {}", "{} market"]
+places = ["Vienna", "Graz", "the U.K.", "Sao Paulo"]
+phrases = ["talks in {}", "{} market", "Corp of {}"]
 [[actor]]
 name = "Austria"
 kind = "country"
 aliases = ["Vienna", "Graz"]
+[[actor]]
+name = "United Kingdom"
+kind = "country"
+aliases = ["U.K."]
+[[actor]]
+name = "Brazil"
+kind = "country"
+aliases = ["São Paulo"]
 "#;
     let g = Gazetteer::from_toml(toml).unwrap();
-    assert!(g.blocked().contains(&"talks in Graz".to_string()));
-    assert!(g.blocked().contains(&"Vienna market".to_string()));
     let found = |t: &str| names_in(&g, t);
     assert!(found("OPEC held talks in Vienna.").is_empty());
     assert!(found("The Vienna market was calm.").is_empty());
     assert!(found("TALKS IN VIENNA END").is_empty());
+    // Template words compare up to ASCII case.
+    assert!(found("Talks in Graz resumed.").is_empty());
+    // The alias is part of the place ("U.K." in "the U.K.").
+    assert!(found("a unit of ICI Corp of the U.K. said").is_empty());
+    assert_eq!(found("a unit of ICI Corp of U.K. said"), ["United Kingdom"]);
+    // The folded form of an alias is a place too; the template must match
+    // whole, on word boundaries.
+    assert!(found("the Sao Paulo market").is_empty());
+    assert_eq!(found("the São Paulo market"), ["Brazil"]);
     assert_eq!(found("Vienna said it would join the talks."), ["Austria"]);
-    // A template needs exactly one place holder; an expansion may not be
-    // an alias.
+    assert_eq!(found("the Vienna marketing office"), ["Austria"]);
+    assert_eq!(found("peace talks inVienna"), Vec::<String>::new());
+    assert_eq!(
+        found("the talks in Vienna-based firms"),
+        Vec::<String>::new()
+    );
+    // A template needs exactly one place holder; a filled template may not
+    // be an alias.
     let bad = "[[venues]]\nplaces = [\"Graz\"]\nphrases = [\"talks in\"]\n";
     assert!(Gazetteer::from_toml(bad).is_err());
+    let two = "[[venues]]\nplaces = [\"Graz\"]\nphrases = [\"{} and {}\"]\n";
+    assert!(Gazetteer::from_toml(two).is_err());
     let clash = "[[venues]]\nplaces = [\"Graz\"]\nphrases = [\"{} Club\"]\n\
         [[actor]]\nname = \"Graz Club\"\nkind = \"org\"\n";
     assert!(Gazetteer::from_toml(clash).is_err());
+}
+
+#[test]
+fn forms_differing_from_their_ascii_capitals() {
+    let toml = r#"
+[[actor]]
+name = "Brazil"
+kind = "country"
+aliases = ["São Paulo"]
+[[actor]]
+name = "Abdullah Öcalan"
+kind = "person"
+aliases = ["Öcalan"]
+"#;
+    let g = Gazetteer::from_toml(toml).unwrap();
+    let found = |t: &str| names_in(&g, t);
+    // Unicode capitals ("SÃO") and ASCII capitals of a non-ASCII name
+    // ("ÖCALAN") match in an all-caps line only, like any ALL-CAPS form.
+    assert_eq!(found("SÃO PAULO SHARES RISE"), ["Brazil"]);
+    assert_eq!(found("SAO PAULO SHARES RISE"), ["Brazil"]);
+    assert!(found("the SÃO PAULO index rose").is_empty());
+    assert_eq!(found("ÖCALAN TRIAL OPENS"), ["Abdullah Öcalan"]);
+    assert!(found("the ÖCALAN trial opened").is_empty());
+    // Mixed case that is neither the form nor its capitals is nothing.
+    assert!(found("sÃo pAULO").is_empty());
+    assert!(found("São paulo").is_empty());
 }
 
 #[test]

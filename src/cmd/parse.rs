@@ -18,7 +18,7 @@ pub fn execute(config: &ParseConfig, out: &mut dyn Write, err: &mut dyn Write) -
         None => None,
     };
     let gazetteer = crate::index::gazetteer(custom.as_deref())?;
-    gazetteer.prepare_matcher()?;
+    gazetteer.prepare_matcher();
     for brief in &mut parsed.briefs {
         gazetteer.annotate(brief);
     }
