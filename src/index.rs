@@ -378,11 +378,11 @@ impl Ingest<'_> {
             } else {
                 self.report.added += 1;
             }
-            let passage_actors: Vec<Vec<&str>> = match self.gazetteer {
+            let passage_actors: Vec<Vec<u64>> = match self.gazetteer {
                 Some(gazetteer) => gazetteer
                     .annotate(&mut brief)
                     .iter()
-                    .map(|ids| ids.iter().map(|&id| gazetteer.path(id)).collect())
+                    .map(|ids| ids.iter().map(|&id| gazetteer.path_key(id)).collect())
                     .collect(),
                 None => Vec::new(),
             };
@@ -514,7 +514,7 @@ fn add_brief(
     dir: &Path,
     fields: &Fields,
     brief: &Brief,
-    passage_actors: &[Vec<&str>],
+    passage_actors: &[Vec<u64>],
 ) -> Result<usize> {
     let key = brief_key(&brief.id);
     let facets = |paths: &[String]| -> Vec<Facet> {
@@ -559,8 +559,8 @@ fn add_brief(
         doc.add_u64(fields.ordinal, passage.ordinal);
         doc.add_u64(fields.brief_key, key);
         doc.add_u64(fields.record_offset, i as u64 + 1);
-        for &path in passage_actors.get(i).map(Vec::as_slice).unwrap_or_default() {
-            doc.add_text(fields.passage_actors, path);
+        for &key in passage_actors.get(i).map(Vec::as_slice).unwrap_or_default() {
+            doc.add_u64(fields.passage_actors, key);
         }
         ops.push(UserOperation::Add(doc));
     }

@@ -19,7 +19,7 @@ use crate::brief::Section;
 use crate::tokenizer::WordTokenizer;
 
 /// Bumped whenever the schema or the tokenizer changes the bytes of an index.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The analyzer of every text field: words, lower case, accents folded,
 /// English stems.
@@ -49,7 +49,8 @@ pub struct Fields {
     /// document only: a passage filter by brief actor goes through the keys
     /// of the matching briefs.
     pub actors: Field,
-    /// The actors a passage itself names, on passage documents.
+    /// The actors a passage itself names, on passage documents, each as the
+    /// `actors::path_key` of its facet path.
     pub passage_actors: Field,
     /// On a passage: how many documents before it its brief document is.
     /// A brief's documents are added as one batch, so they are contiguous in
@@ -118,9 +119,11 @@ pub fn build() -> (Schema, Fields) {
     let brief_id = builder.add_text_field("brief_id", STRING | STORED);
     let brief_meta = builder.add_text_field("brief_meta", STORED);
     let actors = builder.add_facet_field(ACTORS_COLUMN, FacetOptions::default());
-    // Only ever filtered on, never counted: one plain term per actor path,
-    // without a facet's ancestor terms and column.
-    let passage_actors = builder.add_text_field("passage_actors", STRING);
+    // Only ever filtered on, never counted: a column of eight-byte keys,
+    // written in order at indexing time (no term dictionary to grow), read
+    // by a range filter over the candidates of a query.
+    let passage_actors =
+        builder.add_u64_field("passage_actors", NumericOptions::default().set_fast());
     let record_offset =
         builder.add_u64_field(RECORD_OFFSET_COLUMN, NumericOptions::default().set_fast());
     let fields = Fields {

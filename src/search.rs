@@ -2,11 +2,12 @@
 //! Returns data; formatting is `output`'s job.
 
 use std::collections::HashMap;
+use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption, TantivyDocument, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, Term};
@@ -293,13 +294,19 @@ impl Searcher {
                     "`{path}` is not an actor path like /country/Iran"
                 ))
             })?;
-            let term = if request.actor_in_passage {
-                Term::from_field_text(field, path)
+            let query: Box<dyn Query> = if request.actor_in_passage {
+                let key = Term::from_field_u64(field, crate::actors::path_key(path));
+                Box::new(RangeQuery::new(
+                    Bound::Included(key.clone()),
+                    Bound::Included(key),
+                ))
             } else {
-                Term::from_facet(field, &facet)
+                Box::new(TermQuery::new(
+                    Term::from_facet(field, &facet),
+                    IndexRecordOption::Basic,
+                ))
             };
-            let term: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-            terms.push((occur, term));
+            terms.push((occur, query));
         }
         Ok(Some(Box::new(BooleanQuery::new(terms))))
     }
