@@ -9,12 +9,13 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::fastfield::FacetReader;
-use tantivy::schema::Facet;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{
+    DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED,
+};
 
 use crate::brief::Section;
-use crate::schema::{ACTORS_COLUMN, BRIEF_KEY_COLUMN, SECTION_COLUMN};
+use crate::schema::{BRIEF_KEY_COLUMN, SECTION_COLUMN};
 
 /// How much of a title's own score lifts the other passages of its brief.
 const TITLE_LIFT: f32 = 0.3;
@@ -141,27 +142,6 @@ pub(crate) struct SegmentFruit {
     by_brief: KeyMap<Vec<Candidate>>,
     heap: Vec<Candidate>,
     seen_briefs: KeySet,
-}
-
-/// The segment's reader of the brief actors facet, if any document of the
-/// segment has one.
-fn actor_reader(segment: &SegmentReader) -> tantivy::Result<Option<FacetReader>> {
-    Ok(segment
-        .fast_fields()
-        .str(ACTORS_COLUMN)?
-        .map(FacetReader::new))
-}
-
-/// Facet ordinals and their counts to facet paths.
-fn facet_names(reader: &FacetReader, counts: KeyMap<u64>) -> HashMap<String, u64> {
-    let mut out = HashMap::with_capacity(counts.len());
-    let mut facet = Facet::root();
-    for (ord, n) in counts {
-        if reader.facet_from_ord(ord, &mut facet).is_ok() {
-            *out.entry(facet.to_path_string()).or_insert(0) += n;
-        }
-    }
-    out
 }
 
 impl Collector for PassageCollector {
@@ -402,80 +382,38 @@ impl SegmentCollector for SegmentBriefRecord {
     }
 }
 
-/// Counts the actors of brief documents: of all, or of the briefs whose
-/// keys are given.
-pub(crate) struct BriefActorCounts(pub(crate) Option<Arc<KeySet>>);
-
-pub(crate) struct SegmentBriefActorCounts {
-    section: Column<u64>,
-    brief_key: Column<u64>,
-    only: Option<Arc<KeySet>>,
-    actors: Option<FacetReader>,
-    counts: KeyMap<u64>,
-}
-
-impl Collector for BriefActorCounts {
-    type Fruit = HashMap<String, u64>;
-    type Child = SegmentBriefActorCounts;
-
-    fn for_segment(
-        &self,
-        _: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentBriefActorCounts> {
-        let (section, brief_key) = columns(reader)?;
-        Ok(SegmentBriefActorCounts {
-            section,
-            brief_key,
-            only: self.0.clone(),
-            actors: actor_reader(reader)?,
-            counts: KeyMap::default(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(
-        &self,
-        fruits: Vec<HashMap<String, u64>>,
-    ) -> tantivy::Result<HashMap<String, u64>> {
-        let mut out = HashMap::new();
-        for (name, n) in fruits.into_iter().flatten() {
-            *out.entry(name).or_insert(0) += n;
-        }
-        Ok(out)
-    }
-}
-
-impl SegmentCollector for SegmentBriefActorCounts {
-    type Fruit = HashMap<String, u64>;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        if self.section.first(doc) != Some(crate::schema::BRIEF_RECORD) {
-            return;
-        }
-        if let Some(only) = &self.only {
-            if !self
-                .brief_key
-                .first(doc)
-                .is_some_and(|key| only.contains(&key))
-            {
-                return;
+/// Actor counts in distinct briefs, read from the postings of each actor
+/// path on brief documents: of all briefs, or of those whose keys are in
+/// `only`. The work is one step per (brief, actor) pair in the index.
+pub(crate) fn brief_actor_counts(
+    searcher: &Searcher,
+    field: Field,
+    only: Option<&KeySet>,
+) -> tantivy::Result<HashMap<String, u64>> {
+    let mut out: HashMap<String, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let alive = segment.alive_bitset();
+        let brief_key = segment.fast_fields().u64(BRIEF_KEY_COLUMN)?;
+        let inverted = segment.inverted_index(field)?;
+        let mut terms = inverted.terms().stream()?;
+        while terms.advance() {
+            let mut postings =
+                inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+            let mut briefs = 0;
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                let counted = alive.is_none_or(|a| a.is_alive(doc))
+                    && only.is_none_or(|keys| {
+                        brief_key.first(doc).is_some_and(|key| keys.contains(&key))
+                    });
+                briefs += u64::from(counted);
+                doc = postings.advance();
             }
-        }
-        if let Some(actors) = &self.actors {
-            for ord in actors.facet_ords(doc) {
-                *self.counts.entry(ord).or_insert(0) += 1;
+            if briefs > 0 {
+                let path = String::from_utf8_lossy(terms.key()).into_owned();
+                *out.entry(path).or_insert(0) += briefs;
             }
         }
     }
-
-    fn harvest(self) -> HashMap<String, u64> {
-        match &self.actors {
-            Some(reader) => facet_names(reader, self.counts),
-            None => HashMap::new(),
-        }
-    }
+    Ok(out)
 }

@@ -17,11 +17,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use tantivy::indexer::{LogMergePolicy, UserOperation};
-use tantivy::schema::{Facet, TantivyDocument};
+use tantivy::schema::TantivyDocument;
 use tantivy::{IndexWriter, Term};
 use walkdir::WalkDir;
 
-use crate::actors::{self, Gazetteer};
+use crate::actors::{self, Gazetteer, PassageActors};
 use crate::brief::{brief_key, fnv1a, Brief};
 use crate::parse::{self, Format, Skip};
 use crate::schema::{Fields, BRIEF_RECORD, SCHEMA_VERSION};
@@ -378,20 +378,15 @@ impl Ingest<'_> {
             } else {
                 self.report.added += 1;
             }
-            let passage_actors: Vec<Vec<u64>> = match self.gazetteer {
-                Some(gazetteer) => gazetteer
-                    .annotate(&mut brief)
-                    .iter()
-                    .map(|ids| ids.iter().map(|&id| gazetteer.path_key(id)).collect())
-                    .collect(),
-                None => Vec::new(),
-            };
+            let passage_actors = self
+                .gazetteer
+                .map(|gazetteer| (gazetteer.annotate(&mut brief), gazetteer));
             self.entry.passages += add_brief(
                 self.writer,
                 &self.store.dir,
                 &self.store.fields,
                 &brief,
-                &passage_actors,
+                passage_actors.as_ref().map(|(actors, g)| (actors, *g)),
             )?;
             self.entry.briefs.push(brief.id);
         }
@@ -514,16 +509,9 @@ fn add_brief(
     dir: &Path,
     fields: &Fields,
     brief: &Brief,
-    passage_actors: &[Vec<u64>],
+    passage_actors: Option<(&PassageActors, &Gazetteer)>,
 ) -> Result<usize> {
     let key = brief_key(&brief.id);
-    let facets = |paths: &[String]| -> Vec<Facet> {
-        paths
-            .iter()
-            .filter_map(|p| Facet::from_text(p).ok())
-            .collect()
-    };
-    let brief_actors = facets(&brief.actors);
     let passages = brief.passages();
     let mut ops = Vec::with_capacity(passages.len() + 1);
     // The brief without its section texts, which the passages store.
@@ -546,8 +534,8 @@ fn add_brief(
     record.add_u64(fields.brief_key, key);
     record.add_text(fields.brief_id, &brief.id);
     record.add_text(fields.brief_meta, meta);
-    for facet in &brief_actors {
-        record.add_facet(fields.actors, facet.clone());
+    for path in &brief.actors {
+        record.add_text(fields.actors, path);
     }
     ops.push(UserOperation::Add(record));
     for (i, passage) in passages.iter().enumerate() {
@@ -559,8 +547,10 @@ fn add_brief(
         doc.add_u64(fields.ordinal, passage.ordinal);
         doc.add_u64(fields.brief_key, key);
         doc.add_u64(fields.record_offset, i as u64 + 1);
-        for &key in passage_actors.get(i).map(Vec::as_slice).unwrap_or_default() {
-            doc.add_u64(fields.passage_actors, key);
+        if let Some((actors, gazetteer)) = passage_actors {
+            for &id in actors.of(i) {
+                doc.add_u64(fields.passage_actors, gazetteer.path_key(id));
+            }
         }
         ops.push(UserOperation::Add(doc));
     }

@@ -9,8 +9,8 @@
 
 use tantivy::schema::Value;
 use tantivy::schema::{
-    FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
-    STORED, STRING,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
+    STRING,
 };
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, TantivyDocument};
@@ -19,7 +19,7 @@ use crate::brief::Section;
 use crate::tokenizer::WordTokenizer;
 
 /// Bumped whenever the schema or the tokenizer changes the bytes of an index.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The analyzer of every text field: words, lower case, accents folded,
 /// English stems.
@@ -45,9 +45,10 @@ pub struct Fields {
     /// url, actors) as JSON, stored on brief documents; the texts are stored
     /// once, in the passages.
     pub brief_meta: Field,
-    /// The brief's actors (facets such as `/country/Iran`), on the brief
-    /// document only: a passage filter by brief actor goes through the keys
-    /// of the matching briefs.
+    /// The brief's actors (facet paths such as `/country/Iran`, one term
+    /// each), on the brief document only: a passage filter by brief actor
+    /// goes through the keys of the matching briefs, and actor counts read
+    /// the postings of each path.
     pub actors: Field,
     /// The actors a passage itself names, on passage documents, each as the
     /// `actors::path_key` of its facet path.
@@ -92,7 +93,6 @@ impl Fields {
 /// Names of the fast-field columns, for collectors.
 pub const SECTION_COLUMN: &str = "section";
 pub const BRIEF_KEY_COLUMN: &str = "brief_key";
-pub const ACTORS_COLUMN: &str = "actors";
 pub const RECORD_OFFSET_COLUMN: &str = "record_offset";
 
 /// Builds the schema and its field handles.
@@ -118,7 +118,8 @@ pub fn build() -> (Schema, Fields) {
     );
     let brief_id = builder.add_text_field("brief_id", STRING | STORED);
     let brief_meta = builder.add_text_field("brief_meta", STORED);
-    let actors = builder.add_facet_field(ACTORS_COLUMN, FacetOptions::default());
+    // One plain term per path: no facet ancestors, no column.
+    let actors = builder.add_text_field("actors", STRING);
     // Only ever filtered on, never counted: a column of eight-byte keys,
     // written in order at indexing time (no term dictionary to grow), read
     // by a range filter over the candidates of a query.

@@ -14,7 +14,7 @@ use tantivy::{DocAddress, IndexReader, ReloadPolicy, Term};
 
 use crate::brief::{brief_key, Brief, Section};
 use crate::collect::{
-    section_mask, BriefActorCounts, BriefRecord, ByBrief, KeyMap, PassageCollector,
+    brief_actor_counts, section_mask, BriefRecord, ByBrief, KeyMap, PassageCollector,
 };
 use crate::query::{self, HighlightPlan};
 use crate::schema::{
@@ -252,12 +252,9 @@ impl Searcher {
             });
         }
         let facets = if request.facets {
-            let counts = searcher
-                .search(
-                    &self.briefs_with_actors(),
-                    &BriefActorCounts(Some(Arc::new(collected.briefs.clone()))),
-                )
-                .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
+            let counts =
+                brief_actor_counts(&searcher, self.store.fields.actors, Some(&collected.briefs))
+                    .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
             Some(sorted_counts(counts))
         } else {
             None
@@ -289,7 +286,7 @@ impl Searcher {
         };
         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for path in &request.actors {
-            let facet = Facet::from_text(path).map_err(|_| {
+            Facet::from_text(path).map_err(|_| {
                 crate::query::QueryError(format!(
                     "`{path}` is not an actor path like /country/Iran"
                 ))
@@ -302,7 +299,7 @@ impl Searcher {
                 ))
             } else {
                 Box::new(TermQuery::new(
-                    Term::from_facet(field, &facet),
+                    Term::from_field_text(field, path),
                     IndexRecordOption::Basic,
                 ))
             };
@@ -311,29 +308,11 @@ impl Searcher {
         Ok(Some(Box::new(BooleanQuery::new(terms))))
     }
 
-    /// Brief documents that have at least one actor (of any kind).
-    fn briefs_with_actors(&self) -> BooleanQuery {
-        let field = self.store.fields.actors;
-        let kinds: Vec<(Occur, Box<dyn Query>)> = ["/country", "/person", "/org", "/group"]
-            .iter()
-            .filter_map(|kind| Facet::from_text(kind).ok())
-            .map(|facet| {
-                let query: Box<dyn Query> = Box::new(TermQuery::new(
-                    Term::from_facet(field, &facet),
-                    IndexRecordOption::Basic,
-                ));
-                (Occur::Should, query)
-            })
-            .collect();
-        BooleanQuery::new(kinds)
-    }
-
     /// Actor counts in distinct briefs over the whole index.
     pub fn all_actor_counts(&self) -> Result<Vec<ActorCount>> {
         let dir = self.store.dir.as_path();
         let searcher = self.reader.searcher();
-        let counts = searcher
-            .search(&self.briefs_with_actors(), &BriefActorCounts(None))
+        let counts = brief_actor_counts(&searcher, self.store.fields.actors, None)
             .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
         Ok(sorted_counts(counts))
     }

@@ -213,7 +213,7 @@ fn bit(bits: &[u64], i: usize) -> bool {
 }
 
 /// Size of the start prefilters, in bits of hash.
-const START_BITS: u32 = 20;
+const START_BITS: u32 = 17;
 
 /// A hash of four or eight bytes (the rest zero), START_BITS wide.
 fn start_hash(bytes: &[u8]) -> usize {

@@ -28,6 +28,34 @@ pub fn path_key(path: &str) -> u64 {
     crate::brief::fnv1a(path.as_bytes())
 }
 
+/// The actors each passage of a brief names ([`Gazetteer::annotate`]), in
+/// one list: passage `i`'s are `ids[ends[i - 1]..ends[i]]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassageActors {
+    ids: Vec<ActorId>,
+    ends: Vec<u32>,
+}
+
+impl PassageActors {
+    /// The actors passage `i` names, first mention first.
+    pub fn of(&self, i: usize) -> &[ActorId] {
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
+        self.ends
+            .get(i)
+            .map_or(&[], |&end| &self.ids[start..end as usize])
+    }
+
+    /// How many passages.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// No passages.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
 /// Index of an actor in its [`Gazetteer`]; valid until the next `merge`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ActorId(pub u32);
@@ -274,17 +302,21 @@ impl Gazetteer {
     ///
     /// A dated brief names countries as they were then (`eras` in the data
     /// file): "Moscow" in a 1987 brief is the Soviet Union.
-    pub fn annotate(&self, brief: &mut Brief) -> Vec<Vec<ActorId>> {
+    pub fn annotate(&self, brief: &mut Brief) -> PassageActors {
         thread_local! {
             /// The joined passages of the brief being annotated, kept from
             /// one brief to the next.
             static JOINED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
         }
         // One pass of the automaton over the whole brief, passages joined by
-        // blank lines, then each mention is given to its passage.
+        // blank lines, then each mention is given to its passage. Mentions
+        // come in text order, so each passage's actors are contiguous.
         let passages = brief.passages();
-        let mut per_passage: Vec<Vec<ActorId>> = vec![Vec::new(); passages.len()];
         let date = brief.date.as_deref();
+        let mut out = PassageActors {
+            ids: Vec::new(),
+            ends: Vec::with_capacity(passages.len()),
+        };
         JOINED.with_borrow_mut(|joined| {
             joined.clear();
             let mut starts = Vec::with_capacity(passages.len());
@@ -293,30 +325,37 @@ impl Gazetteer {
                 joined.push_str(passage.text);
                 joined.push_str("\n\n");
             }
+            let mut from = 0;
             for mention in self.mentions(joined) {
                 let at = starts
                     .partition_point(|&s| s <= mention.start)
                     .saturating_sub(1);
-                let ids = &mut per_passage[at];
+                while out.ends.len() < at {
+                    out.ends.push(out.ids.len() as u32);
+                    from = out.ids.len();
+                }
                 let implied = self.index.implied[mention.actor.0 as usize].iter();
                 for id in std::iter::once(mention.actor).chain(implied.map(|&c| ActorId(c as u32)))
                 {
                     // A dated brief names countries as they were then.
                     let id = date.map_or(id, |date| self.in_era(id, date));
-                    if !ids.contains(&id) {
-                        ids.push(id);
+                    if !out.ids[from..].contains(&id) {
+                        out.ids.push(id);
                     }
                 }
             }
         });
+        while out.ends.len() < passages.len() {
+            out.ends.push(out.ids.len() as u32);
+        }
         let mut all: Vec<ActorId> = Vec::new();
-        for id in per_passage.iter().flatten() {
+        for id in &out.ids {
             if !all.contains(id) {
                 all.push(*id);
             }
         }
         brief.actors = all.iter().map(|&id| self.path(id).to_string()).collect();
-        per_passage
+        out
     }
 
     /// Consistency problems: `countries`/`successor` naming no country,
