@@ -345,6 +345,12 @@ impl Gazetteer {
                 }
             }
         });
+        JOINED.with_borrow_mut(|joined| {
+            // A very long brief does not keep its copy for the whole run.
+            if joined.capacity() > 4 << 20 {
+                *joined = String::new();
+            }
+        });
         while out.ends.len() < passages.len() {
             out.ends.push(out.ids.len() as u32);
         }

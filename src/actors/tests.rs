@@ -556,3 +556,47 @@ fn reference_brief_if_present() {
         ]
     );
 }
+
+#[test]
+fn annotate_gives_each_passage_its_own_actors() {
+    let g = g();
+    let mut brief = crate::brief::Brief {
+        id: "b".into(),
+        path: "b.txt".into(),
+        title: Some("Iran and Oman".into()),
+        body: vec![
+            "Nothing here.".into(),
+            "Netanyahu spoke; Israel and Iran again.".into(),
+            "".into(),
+            "Moscow answered.".into(),
+        ],
+        date: Some("1987-03-01".into()),
+        ..Default::default()
+    };
+    let actors = g.annotate(&mut brief);
+    let names = |i: usize| -> Vec<&str> {
+        actors
+            .of(i)
+            .iter()
+            .map(|&id| g.actor(id).name.as_str())
+            .collect()
+    };
+    let passages = brief.passages();
+    assert_eq!(actors.len(), passages.len());
+    assert_eq!(names(0), ["Iran", "Oman"]);
+    assert!(names(1).is_empty());
+    assert_eq!(names(2), ["Benjamin Netanyahu", "Israel", "Iran"]);
+    // Dated 1987: Moscow is the Soviet Union.
+    assert_eq!(names(passages.len() - 1), ["Soviet Union"]);
+    assert!(actors.of(passages.len()).is_empty());
+    assert_eq!(
+        brief.actors,
+        [
+            "/country/Iran",
+            "/country/Oman",
+            "/person/Benjamin Netanyahu",
+            "/country/Israel",
+            "/country/Soviet Union"
+        ]
+    );
+}
