@@ -510,13 +510,26 @@ impl Index {
     /// anchored for the longest pattern starting there.
     pub fn mentions(&self, rules: &Rules, text: &str) -> Vec<Mention> {
         let mut out = Vec::new();
+        self.mentions_into(rules, text, &mut out, &mut Vec::new());
+        out
+    }
+
+    /// [`Index::mentions`] into `out` (cleared first), with `found` as
+    /// scratch space: buffers kept by the caller from one text to the next.
+    pub fn mentions_into(
+        &self,
+        rules: &Rules,
+        text: &str,
+        out: &mut Vec<Mention>,
+        found: &mut Vec<(usize, u32)>,
+    ) {
+        out.clear();
         let Some(scanner) = self.scanner() else {
-            return out;
+            return;
         };
         let bytes = text.as_bytes();
         // Matches do not overlap: candidates before `next` are inside one.
         let mut next = 0;
-        let mut found = Vec::new();
         let mut base = 0;
         while base < bytes.len() {
             let mut mask = scanner.block(bytes, base);
@@ -530,7 +543,7 @@ impl Index {
                 {
                     continue;
                 }
-                if let Some((e, actor)) = self.longest_at(rules, scanner, text, s, &mut found) {
+                if let Some((e, actor)) = self.longest_at(rules, scanner, text, s, found) {
                     if actor != BLOCKED {
                         out.push(Mention {
                             start: s,
@@ -543,7 +556,6 @@ impl Index {
             }
             base += 64;
         }
-        out
     }
 
     /// The longest form at `s` that is a word, in an allowed case, and

@@ -56,6 +56,17 @@ impl PassageActors {
     }
 }
 
+/// What [`Gazetteer::annotate`] reuses from one brief to the next.
+#[derive(Default)]
+struct Scratch {
+    /// The brief's passages joined by blank lines...
+    joined: String,
+    /// ...and where each starts.
+    starts: Vec<usize>,
+    mentions: Vec<Mention>,
+    found: Vec<(usize, u32)>,
+}
+
 /// Index of an actor in its [`Gazetteer`]; valid until the next `merge`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ActorId(pub u32);
@@ -304,9 +315,8 @@ impl Gazetteer {
     /// file): "Moscow" in a 1987 brief is the Soviet Union.
     pub fn annotate(&self, brief: &mut Brief) -> PassageActors {
         thread_local! {
-            /// The joined passages of the brief being annotated, kept from
-            /// one brief to the next.
-            static JOINED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+            /// Buffers kept from one brief to the next.
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
         }
         // One pass of the automaton over the whole brief, passages joined by
         // blank lines, then each mention is given to its passage. Mentions
@@ -317,16 +327,24 @@ impl Gazetteer {
             ids: Vec::new(),
             ends: Vec::with_capacity(passages.len()),
         };
-        JOINED.with_borrow_mut(|joined| {
+        SCRATCH.with_borrow_mut(|scratch| {
+            let Scratch {
+                joined,
+                starts,
+                mentions,
+                found,
+            } = scratch;
             joined.clear();
-            let mut starts = Vec::with_capacity(passages.len());
+            starts.clear();
             for passage in &passages {
                 starts.push(joined.len());
                 joined.push_str(passage.text);
                 joined.push_str("\n\n");
             }
+            self.index
+                .mentions_into(&self.data.rules, joined, mentions, found);
             let mut from = 0;
-            for mention in self.mentions(joined) {
+            for mention in mentions.iter() {
                 let at = starts
                     .partition_point(|&s| s <= mention.start)
                     .saturating_sub(1);
@@ -345,10 +363,10 @@ impl Gazetteer {
                 }
             }
         });
-        JOINED.with_borrow_mut(|joined| {
+        SCRATCH.with_borrow_mut(|scratch| {
             // A very long brief does not keep its copy for the whole run.
-            if joined.capacity() > 4 << 20 {
-                *joined = String::new();
+            if scratch.joined.capacity() > 4 << 20 {
+                *scratch = Scratch::default();
             }
         });
         while out.ends.len() < passages.len() {
