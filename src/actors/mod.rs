@@ -143,11 +143,6 @@ impl Gazetteer {
             .map(|i| ActorId(i as u32))
     }
 
-    /// Phrases that match nothing (they only shadow shorter aliases).
-    pub fn blocked(&self) -> &[String] {
-        &self.data.blocked
-    }
-
     pub fn rules(&self) -> &Rules {
         &self.data.rules
     }
