@@ -600,3 +600,24 @@ fn annotate_gives_each_passage_its_own_actors() {
         ]
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(3000))]
+    #[test]
+    fn mentions_are_whole_words_in_order_on_any_text(
+        text in "(Iran|IRAN|iran|U\\.S\\.|U\\.S\\.-|São Paulo|SÃO PAULO|Sao Paulo|talks in |Vienna|\
+                  VIENNA|market|al-Qaeda|stg|The Hague|Öcalan|ÖCALAN|Netanyahu’s|Israel's|\
+                  [A-Za-z]{1,8}|\\PC|[ .,'’–\\n-]){0,40}"
+    ) {
+        let mut last_end = 0;
+        for m in g().mentions(&text) {
+            proptest::prop_assert!(m.start >= last_end && m.start < m.end && m.end <= text.len());
+            proptest::prop_assert!(text.is_char_boundary(m.start) && text.is_char_boundary(m.end));
+            let before = text[..m.start].chars().next_back();
+            let after = text[m.end..].chars().next();
+            proptest::prop_assert!(!before.is_some_and(char::is_alphanumeric), "{:?}", &text[m.start..m.end]);
+            proptest::prop_assert!(!after.is_some_and(char::is_alphanumeric), "{:?}", &text[m.start..m.end]);
+            last_end = m.end;
+        }
+    }
+}
