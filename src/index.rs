@@ -386,7 +386,7 @@ impl Ingest<'_> {
                 &self.store.dir,
                 &self.store.fields,
                 &brief,
-                passage_actors.as_ref().map(|(actors, g)| (actors, *g)),
+                passage_actors.as_ref(),
             )?;
             self.entry.briefs.push(brief.id);
         }
@@ -509,7 +509,7 @@ fn add_brief(
     dir: &Path,
     fields: &Fields,
     brief: &Brief,
-    passage_actors: Option<(&PassageActors, &Gazetteer)>,
+    passage_actors: Option<&(PassageActors, &Gazetteer)>,
 ) -> Result<usize> {
     let key = brief_key(&brief.id);
     let passages = brief.passages();

@@ -503,20 +503,14 @@ impl Index {
         }
     }
 
-    /// All accepted mentions, in text order, non-overlapping.
+    /// All accepted mentions, in text order, non-overlapping, into `out`
+    /// (cleared first); `found` is scratch space. Both are the caller's, so
+    /// that they can be kept from one text to the next.
     ///
     /// A mention starts where no letter or digit precedes it, on bytes that
     /// some form starts with; only those positions are searched, each
     /// anchored for the longest pattern starting there.
-    pub fn mentions(&self, rules: &Rules, text: &str) -> Vec<Mention> {
-        let mut out = Vec::new();
-        self.mentions_into(rules, text, &mut out, &mut Vec::new());
-        out
-    }
-
-    /// [`Index::mentions`] into `out` (cleared first), with `found` as
-    /// scratch space: buffers kept by the caller from one text to the next.
-    pub fn mentions_into(
+    pub fn mentions(
         &self,
         rules: &Rules,
         text: &str,

@@ -226,7 +226,10 @@ impl Gazetteer {
 
     /// Every accepted alias occurrence in `text`, in text order.
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
-        self.index.mentions(&self.data.rules, text)
+        let mut out = Vec::new();
+        self.index
+            .mentions(&self.data.rules, text, &mut out, &mut Vec::new());
+        out
     }
 
     /// Distinct actors named in `text` in order of first mention, each
@@ -337,7 +340,7 @@ impl Gazetteer {
                 joined.push_str("\n\n");
             }
             self.index
-                .mentions_into(&self.data.rules, joined, mentions, found);
+                .mentions(&self.data.rules, joined, mentions, found);
             let mut from = 0;
             for mention in mentions.iter() {
                 let at = starts
@@ -357,11 +360,9 @@ impl Gazetteer {
                     }
                 }
             }
-        });
-        SCRATCH.with_borrow_mut(|scratch| {
             // A very long brief does not keep its copy for the whole run.
-            if scratch.joined.capacity() > 4 << 20 {
-                *scratch = Scratch::default();
+            if joined.capacity() > 4 << 20 {
+                *joined = String::new();
             }
         });
         while out.ends.len() < passages.len() {
