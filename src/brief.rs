@@ -107,12 +107,42 @@ impl Section {
     }
 }
 
+/// Where a passage stands in its brief's document: its section and its value
+/// in that section's field (0 for the one value of a single-valued section,
+/// ordinal - 1 for takeaways and body paragraphs), packed in 16 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PassageId(pub u16);
+
+impl PassageId {
+    /// Values past this share the last id (a brief of over 8,000 paragraphs).
+    pub const MAX_VALUE: u32 = (1 << 13) - 1;
+
+    pub fn new(section: Section, value: u32) -> PassageId {
+        PassageId(((section.code() as u16) << 13) | value.min(Self::MAX_VALUE) as u16)
+    }
+
+    pub fn section(self) -> Section {
+        Section::from_code(u64::from(self.0 >> 13)).unwrap_or(Section::Body)
+    }
+
+    /// The 1-based ordinal of the passage in its section.
+    pub fn ordinal(self) -> u64 {
+        u64::from(self.0 & Self::MAX_VALUE as u16) + 1
+    }
+}
+
 /// One searchable unit of a brief. Ordinals count from 1 within a section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passage<'a> {
     pub section: Section,
     pub ordinal: u64,
     pub text: &'a str,
+}
+
+impl Passage<'_> {
+    pub fn id(&self) -> PassageId {
+        PassageId::new(self.section, self.ordinal.saturating_sub(1) as u32)
+    }
 }
 
 impl Brief {
@@ -168,6 +198,25 @@ impl Brief {
             None => self.id.rsplit('/').next().unwrap_or(&self.id).to_string(),
         }
     }
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
+pub fn date_days(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.get(..2)?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
 }
 
 /// A stable 64-bit key for a brief id (FNV-1a), used to group passages.
@@ -234,6 +283,15 @@ mod tests {
         }
         assert_eq!(Section::Takeaway.label(3), "Key Takeaway 3");
         assert_eq!(Section::Body.label(2), "Body ¶2");
+    }
+
+    #[test]
+    fn dates_count_days_from_1970() {
+        assert_eq!(date_days("1970-01-01"), Some(0));
+        assert_eq!(date_days("2000-03-01"), Some(11_017));
+        assert_eq!(date_days("1987-02-26"), Some(6_265));
+        assert_eq!(date_days("2026-13-01"), None);
+        assert_eq!(date_days("soon"), None);
     }
 
     #[test]

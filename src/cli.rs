@@ -88,6 +88,9 @@ enum Sub {
         /// Count the actors of the matching briefs
         #[arg(long)]
         facets: bool,
+        /// Say why each hit ranks where it does: the brief's score and the passage's, by term and section
+        #[arg(long)]
+        explain: bool,
         /// JSON Lines output
         #[arg(long)]
         json: bool,
@@ -207,6 +210,7 @@ impl Cli {
                 any_actor,
                 actor_in,
                 facets,
+                explain,
                 json,
             } => {
                 let auto_corpus = match &index {
@@ -224,6 +228,7 @@ impl Cli {
                         any_actor,
                         actor_in_passage: actor_in == "passage",
                         facets,
+                        explain,
                         ..SearchRequest::new(&query)
                     },
                     actor_names: actors,

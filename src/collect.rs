@@ -1,6 +1,7 @@
-//! The collectors of a search: ranked passages with a per-brief cap and
-//! counts (passages, distinct briefs, actors), title scores by brief, the
-//! brief document of a key, and actor counts over all briefs.
+//! The collector of a search: every matching brief counted, with the
+//! passages that hold the query's units (read from the positions of its
+//! words: each passage has its own stride of positions), and the best
+//! briefs kept with those passages; and actor counts over briefs.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -9,16 +10,20 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
+use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{
-    DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED,
+    DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED,
 };
 
-use crate::brief::Section;
-use crate::schema::{BRIEF_KEY_COLUMN, SECTION_COLUMN};
+use crate::brief::{PassageId, Section};
+use crate::query::Unit;
+use crate::schema::{Fields, BRIEF_KEY_COLUMN, PASSAGE_ACTORS_COLUMN, PASSAGE_ACTOR_MASK};
+use crate::tokenizer::PASSAGE_STRIDE;
 
-/// How much of a title's own score lifts the other passages of its brief.
-const TITLE_LIFT: f32 = 0.3;
+/// A prefix matches passages through at most this many of its words in one
+/// segment (the brief query itself expands it fully).
+const MAX_PREFIX_TERMS: usize = 64;
 
 /// Brief keys are FNV hashes and facet ordinals small integers: one
 /// multiplication spreads both, where SipHash would hash them again.
@@ -41,45 +46,39 @@ impl Hasher for KeyHasher {
     }
 }
 
-pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 pub(crate) type KeySet = HashSet<u64, BuildHasherDefault<KeyHasher>>;
 
-pub(crate) fn section_mask(sections: &[Section]) -> u64 {
-    if sections.is_empty() {
-        return Section::ALL.iter().fold(0, |m, s| m | 1 << s.code());
-    }
-    sections.iter().fold(0, |m, s| m | 1 << s.code())
+/// A unit's match in one passage: how often it occurs there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Matched {
+    pub(crate) passage: PassageId,
+    pub(crate) unit: u16,
+    pub(crate) tf: u32,
 }
 
-fn columns(segment: &SegmentReader) -> tantivy::Result<(Column<u64>, Column<u64>)> {
-    let fast = segment.fast_fields();
-    Ok((fast.u64(SECTION_COLUMN)?, fast.u64(BRIEF_KEY_COLUMN)?))
-}
-
-/// A candidate passage.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Candidate {
+/// A matching brief among the best.
+#[derive(Debug, Clone)]
+pub(crate) struct TopBrief {
     pub(crate) score: Score,
     pub(crate) brief_key: u64,
-    pub(crate) section: Section,
     pub(crate) address: DocAddress,
+    /// Its matched passages, by passage then unit.
+    pub(crate) matched: Vec<Matched>,
 }
 
-impl Candidate {
-    /// Higher score first. Ties are broken by brief (its key, a hash of the
-    /// id) and then by place in the brief, never by which segment a passage
-    /// landed in: the order is the same after every re-index.
+impl TopBrief {
+    /// Higher score first; ties by brief key (a hash of the id), never by
+    /// which segment a brief landed in: the order is the same after every
+    /// re-index.
     fn rank_cmp(&self, other: &Self) -> Ordering {
         other
             .score
             .total_cmp(&self.score)
             .then_with(|| self.brief_key.cmp(&other.brief_key))
-            .then_with(|| self.section.cmp(&other.section))
-            .then_with(|| self.address.cmp(&other.address))
     }
 }
 
-pub(crate) struct Ranked(Candidate);
+struct Ranked(TopBrief);
 
 impl PartialEq for Ranked {
     fn eq(&self, other: &Self) -> bool {
@@ -93,80 +92,121 @@ impl PartialOrd for Ranked {
     }
 }
 impl Ord for Ranked {
-    /// Better candidates are greater.
+    /// Better briefs are greater.
     fn cmp(&self, other: &Self) -> Ordering {
         other.0.rank_cmp(&self.0)
     }
 }
 
-/// What the passage collector gathers.
+/// Passages must name these actors (`--actor-in passage`): every one of
+/// them in one passage, or any with `any`. Keys are masked path keys.
+#[derive(Debug, Clone)]
+pub(crate) struct PassageActorFilter {
+    pub(crate) keys: Vec<u64>,
+    pub(crate) any: bool,
+}
+
+/// What the collector gathers.
 pub(crate) struct Collected {
+    pub(crate) briefs: u64,
     pub(crate) passages: u64,
-    /// The keys of every brief with a matching passage.
-    pub(crate) briefs: KeySet,
-    /// The best `want` candidates, best first, at most `per_brief` a brief.
-    pub(crate) top: Vec<Candidate>,
+    /// The keys of every matching brief, when asked for (actor counts).
+    pub(crate) keys: KeySet,
+    /// The best `want` briefs, best first.
+    pub(crate) top: Vec<TopBrief>,
 }
 
-/// Collects passages: counts all matches (passages and distinct briefs),
-/// applies the section and brief filters and the title lift, and keeps the
-/// best candidates with at most `per_brief` passages a brief.
-pub(crate) struct PassageCollector {
+/// Collects briefs: counts every match (briefs, and their passages that
+/// hold a unit), and keeps the best `want` briefs with their passages.
+#[derive(Clone)]
+pub(crate) struct BriefCollector {
     pub(crate) want: usize,
-    pub(crate) per_brief: usize,
-    pub(crate) sections: u64,
-    pub(crate) title_lift: Arc<KeyMap<f32>>,
-    /// Only passages of these briefs (those involving the asked actors).
-    pub(crate) briefs: Option<Arc<KeySet>>,
+    pub(crate) units: Arc<Vec<Unit>>,
+    pub(crate) fields: Fields,
+    pub(crate) passage_actors: Option<Arc<PassageActorFilter>>,
+    pub(crate) keep_keys: bool,
 }
 
-pub(crate) struct SegmentPassages {
+/// One unit's postings in one section's field of one segment.
+struct UnitPostings {
+    unit: u16,
+    section: Section,
+    /// Its words' postings with their offsets in the unit; a prefix has one
+    /// entry per expanded word, any of which matches.
+    words: Vec<(u32, SegmentPostings)>,
+    phrase: bool,
+    slop: u32,
+}
+
+pub(crate) struct SegmentBriefs {
     segment: SegmentOrdinal,
-    section: Column<u64>,
     brief_key: Column<u64>,
+    passage_actor_column: Option<Column<u64>>,
+    filter: Option<Arc<PassageActorFilter>>,
+    postings: Vec<UnitPostings>,
+    /// For a query without words (`*`), which matches briefs as a whole:
+    /// the column of their passage counts.
+    shape: Option<Column<u64>>,
     want: usize,
-    per_brief: usize,
-    sections: u64,
-    title_lift: Arc<KeyMap<f32>>,
+    keep_keys: bool,
+    briefs: u64,
     passages: u64,
-    /// With a per-brief cap: each brief's best passages.
-    by_brief: KeyMap<Vec<Candidate>>,
-    /// Without a cap: a min-heap of the best `want`.
+    keys: KeySet,
     heap: BinaryHeap<Reverse<Ranked>>,
-    seen_briefs: KeySet,
-    briefs: Option<Arc<KeySet>>,
+    /// Scratch buffers, reused from one brief to the next.
+    matched: Vec<Matched>,
+    positions: Vec<Vec<u32>>,
+    allowed: Vec<PassageId>,
 }
 
-pub(crate) struct SegmentFruit {
-    passages: u64,
-    by_brief: KeyMap<Vec<Candidate>>,
-    heap: Vec<Candidate>,
-    seen_briefs: KeySet,
-}
-
-impl Collector for PassageCollector {
+impl Collector for BriefCollector {
     type Fruit = Collected;
-    type Child = SegmentPassages;
+    type Child = SegmentBriefs;
 
     fn for_segment(
         &self,
         segment: SegmentOrdinal,
         reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentPassages> {
-        let (section, brief_key) = columns(reader)?;
-        Ok(SegmentPassages {
+    ) -> tantivy::Result<SegmentBriefs> {
+        let fast = reader.fast_fields();
+        let mut postings = Vec::new();
+        for (i, unit) in self.units.iter().enumerate() {
+            for &section in &unit.sections {
+                let field = self.fields.section_field(section);
+                if let Some(words) = unit_postings(reader, field, unit)? {
+                    postings.push(UnitPostings {
+                        unit: i as u16,
+                        section,
+                        words,
+                        phrase: unit.words.len() > 1,
+                        slop: unit.slop,
+                    });
+                }
+            }
+        }
+        let passage_actor_column = match self.passage_actors {
+            Some(_) => Some(fast.u64(PASSAGE_ACTORS_COLUMN)?),
+            None => None,
+        };
+        Ok(SegmentBriefs {
             segment,
-            section,
-            brief_key,
+            brief_key: fast.u64(BRIEF_KEY_COLUMN)?,
+            passage_actor_column,
+            filter: self.passage_actors.clone(),
+            postings,
+            shape: match self.units.is_empty() {
+                true => Some(fast.u64(crate::schema::SHAPE_COLUMN)?),
+                false => None,
+            },
             want: self.want,
-            per_brief: self.per_brief,
-            sections: self.sections,
-            title_lift: self.title_lift.clone(),
+            keep_keys: self.keep_keys,
+            briefs: 0,
             passages: 0,
-            by_brief: KeyMap::default(),
+            keys: KeySet::default(),
             heap: BinaryHeap::new(),
-            seen_briefs: KeySet::default(),
-            briefs: self.briefs.clone(),
+            matched: Vec::new(),
+            positions: Vec::new(),
+            allowed: Vec::new(),
         })
     }
 
@@ -174,211 +214,248 @@ impl Collector for PassageCollector {
         true
     }
 
-    fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Collected> {
-        let mut passages = 0;
-        let mut briefs = KeySet::default();
-        let mut all: Vec<Candidate> = Vec::new();
-        let mut by_brief: KeyMap<Vec<Candidate>> = KeyMap::default();
+    fn merge_fruits(&self, fruits: Vec<Collected>) -> tantivy::Result<Collected> {
+        let mut out = Collected {
+            briefs: 0,
+            passages: 0,
+            keys: KeySet::default(),
+            top: Vec::new(),
+        };
         for fruit in fruits {
-            passages += fruit.passages;
-            briefs.extend(fruit.seen_briefs);
-            all.extend(fruit.heap);
-            for (key, mut list) in fruit.by_brief {
-                by_brief.entry(key).or_default().append(&mut list);
-            }
+            out.briefs += fruit.briefs;
+            out.passages += fruit.passages;
+            out.keys.extend(fruit.keys);
+            out.top.extend(fruit.top);
         }
-        for (_, mut list) in by_brief {
-            list.sort_by(Candidate::rank_cmp);
-            list.truncate(self.per_brief);
-            all.extend(list);
-        }
-        if all.len() > self.want && self.want > 0 {
-            all.select_nth_unstable_by(self.want - 1, Candidate::rank_cmp);
-        }
-        all.truncate(self.want);
-        all.sort_by(Candidate::rank_cmp);
-        Ok(Collected {
-            passages,
-            briefs,
-            top: all,
-        })
+        out.top.sort_by(TopBrief::rank_cmp);
+        out.top.truncate(self.want);
+        Ok(out)
     }
 }
 
-impl SegmentCollector for SegmentPassages {
-    type Fruit = SegmentFruit;
+/// The postings (with positions) of a unit's words in one field of one
+/// segment; `None` when a word of a phrase, or every word of a prefix, is
+/// absent there.
+fn unit_postings(
+    reader: &SegmentReader,
+    field: Field,
+    unit: &Unit,
+) -> tantivy::Result<Option<Vec<(u32, SegmentPostings)>>> {
+    let inverted = reader.inverted_index(field)?;
+    let option = IndexRecordOption::WithFreqsAndPositions;
+    let mut out = Vec::new();
+    if unit.prefix {
+        let prefix = unit.words[0].1.as_bytes();
+        let mut upper = prefix.to_vec();
+        // The smallest key above every key that starts with the prefix.
+        while let Some(last) = upper.pop() {
+            if last < u8::MAX {
+                upper.push(last + 1);
+                break;
+            }
+        }
+        let mut range = inverted.terms().range().ge(prefix);
+        if !upper.is_empty() {
+            range = range.lt(&upper);
+        }
+        let mut stream = range.into_stream()?;
+        while stream.advance() && out.len() < MAX_PREFIX_TERMS {
+            let postings = inverted.read_postings_from_terminfo(stream.value(), option)?;
+            out.push((0, postings));
+        }
+        return Ok((!out.is_empty()).then_some(out));
+    }
+    for (offset, word) in &unit.words {
+        let term = Term::from_field_text(field, word);
+        match inverted.read_postings(&term, option)? {
+            Some(postings) => out.push((*offset as u32, postings)),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(out))
+}
+
+impl SegmentBriefs {
+    /// The passages of `doc` that hold each unit, into `self.matched`.
+    fn match_passages(&mut self, doc: DocId) {
+        self.matched.clear();
+        for up in &mut self.postings {
+            if self.positions.len() < up.words.len() {
+                self.positions.resize_with(up.words.len(), Vec::new);
+            }
+            let mut present = 0;
+            for (i, (_, postings)) in up.words.iter_mut().enumerate() {
+                if postings.doc() < doc {
+                    postings.seek(doc);
+                }
+                self.positions[i].clear();
+                if postings.doc() == doc {
+                    postings.positions(&mut self.positions[i]);
+                    present += 1;
+                }
+            }
+            let section = up.section;
+            let unit = up.unit;
+            let add = |position: u32, matched: &mut Vec<Matched>| {
+                let passage = PassageId::new(section, position / PASSAGE_STRIDE);
+                match matched
+                    .iter_mut()
+                    .rev()
+                    .find(|m| m.passage == passage && m.unit == unit)
+                {
+                    Some(m) => m.tf += 1,
+                    None => matched.push(Matched {
+                        passage,
+                        unit,
+                        tf: 1,
+                    }),
+                }
+            };
+            if !up.phrase {
+                for positions in &self.positions[..up.words.len()] {
+                    for &p in positions {
+                        add(p, &mut self.matched);
+                    }
+                }
+                continue;
+            }
+            if present < up.words.len() {
+                continue;
+            }
+            let words = &up.words;
+            let positions = &self.positions[..words.len()];
+            for &start in &positions[0] {
+                if phrase_at(start, words, positions, up.slop) {
+                    add(start, &mut self.matched);
+                }
+            }
+        }
+        self.matched.sort_unstable_by_key(|m| (m.passage, m.unit));
+    }
+
+    /// Keeps only the matched passages that name the asked actors.
+    fn filter_by_passage_actors(&mut self, doc: DocId) {
+        let (Some(filter), Some(column)) = (&self.filter, &self.passage_actor_column) else {
+            return;
+        };
+        self.allowed.clear();
+        let mut named: Vec<(PassageId, u64)> = column
+            .values_for_doc(doc)
+            .map(|v| (PassageId((v >> 48) as u16), v & PASSAGE_ACTOR_MASK))
+            .collect();
+        named.sort_unstable();
+        let mut i = 0;
+        while i < named.len() {
+            let passage = named[i].0;
+            let mut j = i;
+            while j < named.len() && named[j].0 == passage {
+                j += 1;
+            }
+            let keys = &named[i..j];
+            let has = |k: &u64| keys.iter().any(|(_, key)| key == k);
+            let ok = if filter.any {
+                filter.keys.iter().any(has)
+            } else {
+                filter.keys.iter().all(has)
+            };
+            if ok {
+                self.allowed.push(passage);
+            }
+            i = j;
+        }
+        let allowed = &self.allowed;
+        self.matched.retain(|m| allowed.contains(&m.passage));
+    }
+}
+
+/// Whether the phrase's words follow the word at `start` in order, each
+/// within the slop left (the same rule as the highlighter's), in one passage.
+fn phrase_at(
+    start: u32,
+    words: &[(u32, SegmentPostings)],
+    positions: &[Vec<u32>],
+    slop: u32,
+) -> bool {
+    let mut budget = slop;
+    let mut last = start;
+    let mut last_offset = words[0].0;
+    for (i, (offset, _)) in words.iter().enumerate().skip(1) {
+        let expected = last + (offset - last_offset);
+        let found = positions[i]
+            .iter()
+            .copied()
+            .find(|&p| p >= expected && p <= expected + budget);
+        match found {
+            Some(p) if p / PASSAGE_STRIDE == start / PASSAGE_STRIDE => {
+                budget -= p - expected;
+                last = p;
+                last_offset = *offset;
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+impl SegmentCollector for SegmentBriefs {
+    type Fruit = Collected;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        let Some(code) = self.section.first(doc) else {
-            return;
-        };
-        if code >= 64 || self.sections & (1 << code) == 0 {
-            return;
+        self.match_passages(doc);
+        if self.filter.is_some() {
+            self.filter_by_passage_actors(doc);
+            if self.matched.is_empty() {
+                return;
+            }
         }
-        let Some(section) = Section::from_code(code) else {
-            return;
-        };
         let brief_key = self.brief_key.first(doc).unwrap_or_default();
-        if self
-            .briefs
-            .as_ref()
-            .is_some_and(|b| !b.contains(&brief_key))
-        {
-            return;
+        self.briefs += 1;
+        let mut distinct = 0;
+        let mut last = None;
+        for m in &self.matched {
+            if last != Some(m.passage) {
+                distinct += 1;
+                last = Some(m.passage);
+            }
         }
-        self.passages += 1;
-        self.seen_briefs.insert(brief_key);
-        let lift = if section == Section::Title {
-            0.0
-        } else {
-            self.title_lift.get(&brief_key).copied().unwrap_or(0.0) * TITLE_LIFT
-        };
-        let candidate = Candidate {
-            score: score + lift,
-            brief_key,
-            section,
-            address: DocAddress::new(self.segment, doc),
-        };
+        if let Some(shape) = &self.shape {
+            let value = shape.first(doc).unwrap_or_default();
+            distinct = crate::schema::shape_counts(value).iter().sum();
+        }
+        self.passages += distinct;
+        if self.keep_keys {
+            self.keys.insert(brief_key);
+        }
         if self.want == 0 {
             return;
         }
-        if self.per_brief == 0 {
-            if self.heap.len() < self.want {
-                self.heap.push(Reverse(Ranked(candidate)));
-            } else if let Some(Reverse(worst)) = self.heap.peek() {
-                if candidate.rank_cmp(&worst.0) == Ordering::Less {
-                    self.heap.pop();
-                    self.heap.push(Reverse(Ranked(candidate)));
-                }
-            }
-            return;
-        }
-        let list = self.by_brief.entry(brief_key).or_default();
-        if list.len() < self.per_brief {
-            list.push(candidate);
-        } else if let Some((worst_i, worst)) =
-            list.iter().enumerate().max_by(|a, b| a.1.rank_cmp(b.1))
-        {
-            if candidate.rank_cmp(worst) == Ordering::Less {
-                list[worst_i] = candidate;
-            }
-        }
-    }
-
-    fn harvest(self) -> SegmentFruit {
-        SegmentFruit {
-            passages: self.passages,
-            by_brief: self.by_brief,
-            heap: self.heap.into_iter().map(|Reverse(Ranked(c))| c).collect(),
-            seen_briefs: self.seen_briefs,
-        }
-    }
-}
-
-/// Collects, by brief key, the score of every matching document of one
-/// section code: title passages (their scores lift their briefs), or brief
-/// documents (the briefs that involve the asked actors).
-pub(crate) struct ByBrief {
-    pub(crate) section: u64,
-    pub(crate) scoring: bool,
-}
-
-pub(crate) struct SegmentByBrief {
-    wanted: u64,
-    section: Column<u64>,
-    brief_key: Column<u64>,
-    scores: KeyMap<f32>,
-}
-
-impl Collector for ByBrief {
-    type Fruit = KeyMap<f32>;
-    type Child = SegmentByBrief;
-
-    fn for_segment(
-        &self,
-        _: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentByBrief> {
-        let (section, brief_key) = columns(reader)?;
-        Ok(SegmentByBrief {
-            wanted: self.section,
-            section,
+        let candidate = |matched: &[Matched]| TopBrief {
+            score,
             brief_key,
-            scores: KeyMap::default(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        self.scoring
-    }
-
-    fn merge_fruits(&self, fruits: Vec<KeyMap<f32>>) -> tantivy::Result<KeyMap<f32>> {
-        Ok(fruits.into_iter().flatten().collect())
-    }
-}
-
-impl SegmentCollector for SegmentByBrief {
-    type Fruit = KeyMap<f32>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        if self.section.first(doc) == Some(self.wanted) {
-            if let Some(key) = self.brief_key.first(doc) {
-                self.scores.insert(key, score);
+            address: DocAddress::new(self.segment, doc),
+            matched: matched.to_vec(),
+        };
+        if self.heap.len() < self.want {
+            self.heap.push(Reverse(Ranked(candidate(&self.matched))));
+        } else if let Some(Reverse(worst)) = self.heap.peek() {
+            let better = score
+                .total_cmp(&worst.0.score)
+                .then_with(|| worst.0.brief_key.cmp(&brief_key))
+                == Ordering::Greater;
+            if better {
+                self.heap.pop();
+                self.heap.push(Reverse(Ranked(candidate(&self.matched))));
             }
         }
     }
 
-    fn harvest(self) -> KeyMap<f32> {
-        self.scores
-    }
-}
-
-/// Finds the brief document among the documents of one brief key.
-pub(crate) struct BriefRecord;
-
-pub(crate) struct SegmentBriefRecord {
-    segment: SegmentOrdinal,
-    section: Column<u64>,
-    found: Option<DocAddress>,
-}
-
-impl Collector for BriefRecord {
-    type Fruit = Option<DocAddress>;
-    type Child = SegmentBriefRecord;
-
-    fn for_segment(
-        &self,
-        segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentBriefRecord> {
-        let (section, _) = columns(reader)?;
-        Ok(SegmentBriefRecord {
-            segment,
-            section,
-            found: None,
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Option<DocAddress>>) -> tantivy::Result<Option<DocAddress>> {
-        Ok(fruits.into_iter().flatten().next())
-    }
-}
-
-impl SegmentCollector for SegmentBriefRecord {
-    type Fruit = Option<DocAddress>;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        if self.found.is_none() && self.section.first(doc) == Some(crate::schema::BRIEF_RECORD) {
-            self.found = Some(DocAddress::new(self.segment, doc));
+    fn harvest(self) -> Collected {
+        Collected {
+            briefs: self.briefs,
+            passages: self.passages,
+            keys: self.keys,
+            top: self.heap.into_iter().map(|Reverse(Ranked(b))| b).collect(),
         }
-    }
-
-    fn harvest(self) -> Option<DocAddress> {
-        self.found
     }
 }
 

@@ -16,16 +16,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use tantivy::indexer::{LogMergePolicy, UserOperation};
+use tantivy::indexer::LogMergePolicy;
 use tantivy::schema::TantivyDocument;
 use tantivy::{IndexWriter, Term};
 use walkdir::WalkDir;
 
 use crate::actors::{self, Gazetteer, PassageActors};
-use crate::brief::{brief_key, fnv1a, Brief};
+use crate::brief::{brief_key, fnv1a, Brief, Section};
 use crate::parse::{self, Format, Skip};
-use crate::schema::{Fields, BRIEF_RECORD, SCHEMA_VERSION};
+use crate::schema::{Fields, PASSAGE_ACTOR_MASK, SCHEMA_VERSION};
 use crate::store::{self, Payload, Store};
+use crate::tokenizer::FIRST_VALUE;
 
 /// What `briefs index` was asked to do.
 #[derive(Debug, Clone)]
@@ -502,8 +503,10 @@ fn commit(
     Ok(())
 }
 
-/// Adds one brief document and its passage documents as one batch, so that
-/// they land in the same segment; returns the number of passages.
+/// Adds one brief as one document: each section's texts indexed in its
+/// field (the first value of each field marked, so that the indexing
+/// analyzer starts its strides there), the whole brief stored as JSON, its
+/// actors, its passages' actors and its date. Returns the number of passages.
 fn add_brief(
     writer: &IndexWriter<TantivyDocument>,
     dir: &Path,
@@ -511,50 +514,53 @@ fn add_brief(
     brief: &Brief,
     passage_actors: Option<&(PassageActors, &Gazetteer)>,
 ) -> Result<usize> {
-    let key = brief_key(&brief.id);
+    let json = serde_json::to_string(brief)?;
+    // Sized to its content: tantivy's default reserves 1 KB, and up to
+    // 10,000 documents wait in its queue.
+    let mut doc = TantivyDocument::with_capacity(2 * json.len() + 256);
     let passages = brief.passages();
-    let mut ops = Vec::with_capacity(passages.len() + 1);
-    // The brief without its section texts, which the passages store.
-    let meta = serde_json::to_string(&Brief {
-        id: brief.id.clone(),
-        path: brief.path.clone(),
-        title: brief.title.clone(),
-        summary: None,
-        caption: None,
-        takeaways: Vec::new(),
-        analysis: None,
-        body: Vec::new(),
-        source: brief.source.clone(),
-        date: brief.date.clone(),
-        url: brief.url.clone(),
-        actors: brief.actors.clone(),
-    })?;
-    let mut record = TantivyDocument::with_capacity(brief.id.len() + meta.len() + 64);
-    record.add_u64(fields.section, BRIEF_RECORD);
-    record.add_u64(fields.brief_key, key);
-    record.add_text(fields.brief_id, &brief.id);
-    record.add_text(fields.brief_meta, meta);
-    for path in &brief.actors {
-        record.add_text(fields.actors, path);
+    let mut previous: Option<Section> = None;
+    let mut counts = [0u64; 6];
+    for passage in &passages {
+        counts[Section::ALL
+            .iter()
+            .position(|&s| s == passage.section)
+            .unwrap_or(5)] += 1;
+        let field = fields.section_field(passage.section);
+        if previous != Some(passage.section) {
+            let mut text = String::with_capacity(passage.text.len() + 1);
+            text.push(FIRST_VALUE);
+            text.push_str(passage.text);
+            doc.add_text(field, text);
+        } else {
+            doc.add_text(field, passage.text);
+        }
+        previous = Some(passage.section);
     }
-    ops.push(UserOperation::Add(record));
-    for (i, passage) in passages.iter().enumerate() {
-        // Sized to its content: tantivy's default reserves 1 KB, and up to
-        // 10,000 batches of documents wait in its queue.
-        let mut doc = TantivyDocument::with_capacity(passage.text.len() + 64);
-        doc.add_text(fields.section_field(passage.section), passage.text);
-        doc.add_u64(fields.section, passage.section.code());
-        doc.add_u64(fields.ordinal, passage.ordinal);
-        doc.add_u64(fields.brief_key, key);
-        doc.add_u64(fields.record_offset, i as u64 + 1);
-        if let Some((actors, gazetteer)) = passage_actors {
-            for &id in actors.of(i) {
-                doc.add_u64(fields.passage_actors, gazetteer.path_key(id));
+    doc.add_u64(fields.brief_key, brief_key(&brief.id));
+    doc.add_u64(fields.shape, crate::schema::shape_value(counts));
+    doc.add_text(fields.brief_id, &brief.id);
+    for path in &brief.actors {
+        doc.add_text(fields.actors, path);
+    }
+    if let Some((actors, gazetteer)) = passage_actors {
+        for (i, passage) in passages.iter().enumerate() {
+            let id = u64::from(passage.id().0) << 48;
+            for &actor in actors.of(i) {
+                doc.add_u64(
+                    fields.passage_actors,
+                    id | (gazetteer.path_key(actor) & PASSAGE_ACTOR_MASK),
+                );
             }
         }
-        ops.push(UserOperation::Add(doc));
     }
-    writer.run(ops).map_err(|e| write_failure(dir, &e))?;
+    if let Some(days) = brief.date.as_deref().and_then(crate::brief::date_days) {
+        doc.add_i64(fields.date, days);
+    }
+    doc.add_text(fields.brief_json, json);
+    writer
+        .add_document(doc)
+        .map_err(|e| write_failure(dir, &e))?;
     Ok(passages.len())
 }
 

@@ -2,6 +2,7 @@
 //! This file lists the modules and holds the one dispatcher.
 
 pub mod actors;
+pub mod bm25f;
 pub mod brief;
 pub mod cli;
 mod cmd;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::actors::Gazetteer;
 use crate::brief::{Brief, Section};
-use crate::search::{ActorCount, Hit, SearchResults};
+use crate::search::{ActorCount, Explain, Hit, SearchResults};
 
 /// How to print: JSON Lines, or text with or without colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,10 @@ struct HitLine<'a> {
     snippet: &'a str,
     highlights: &'a [[usize; 2]],
     actors: &'a [String],
+    /// Matching passages of the brief beyond the per-brief cap.
+    more: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<&'a Explain>,
 }
 
 #[derive(Serialize)]
@@ -244,6 +248,8 @@ fn hit_line(hit: &Hit) -> HitLine<'_> {
         snippet: &hit.snippet.text,
         highlights: &hit.snippet.highlights,
         actors: &hit.actors,
+        more: hit.more,
+        explain: hit.explain.as_ref(),
     }
 }
 
@@ -284,7 +290,46 @@ fn print_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> io::Result<()> {
     }
     text.push_str(&hit.snippet.text[at..]);
     writeln!(out, "     {text}")?;
+    if hit.more > 0 {
+        let more = format!("+{} more in this brief", hit.more);
+        writeln!(out, "     {}", paint(color, DIM, &more))?;
+    }
+    if let Some(explain) = &hit.explain {
+        print_explain(out, explain, color)?;
+    }
     writeln!(out)
+}
+
+fn print_explain(out: &mut dyn Write, explain: &Explain, color: bool) -> io::Result<()> {
+    let parts = |terms: &[crate::search::Contribution]| {
+        terms
+            .iter()
+            .map(|t| match t.tf {
+                Some(tf) => format!("{} in {} ×{tf} {:.2}", t.what, t.section, t.score),
+                None => format!("{} in {} {:.2}", t.what, t.section, t.score),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let lines = [
+        format!(
+            "why: brief #{} scores {:.2} = {}",
+            explain.brief_rank,
+            explain.brief_score,
+            parts(&explain.brief_terms)
+        ),
+        format!(
+            "     passage scores {:.2} (the brief's best: {:.2}) = {}",
+            explain.passage_score,
+            explain.best_passage_score,
+            parts(&explain.passage_terms)
+        ),
+        format!("     {}", explain.formula),
+    ];
+    for line in lines {
+        writeln!(out, "     {}", paint(color, DIM, &line))?;
+    }
+    Ok(())
 }
 
 /// Prints one brief: the parse/show JSON object, or its sections in order.
@@ -354,6 +399,8 @@ mod tests {
                 highlights: vec![[4, 17]],
             },
             actors: vec![],
+            more: 0,
+            explain: None,
         }
     }
 

@@ -1,17 +1,23 @@
 //! A user's query string to what the searcher needs: the tantivy query that
-//! selects and ranks passages, the terms that lift briefs whose title
-//! matches, and the plan for highlighting (terms, prefixes, whole phrases).
+//! selects and ranks *briefs* (one document each, a field per section), the
+//! query's units (words, prefixes, phrases, each with the sections it may
+//! match in) by which passages are matched and scored, and the plan for
+//! highlighting (terms, prefixes, whole phrases).
 //!
-//! The syntax is tantivy's. All words must match by default; besides BM25,
-//! a passage gains when the words of the query stand together (exactly, or
-//! within a few words) so that a phrase-like match outranks scattered words.
+//! The syntax is tantivy's, over the whole brief: all words must match by
+//! default, anywhere in the brief (each word in any section; `title:Mosul
+//! body:civilians` in those sections); a phrase and `"…"~N` match within one
+//! passage; `-word` excludes the brief. A word's score is the sum of its
+//! BM25 in each section's field, weighted by section, each field with its
+//! own length statistics; besides, a brief gains where the words of the
+//! query stand together (exactly, or within a few words) in one passage.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RegexQuery,
-    TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhrasePrefixQuery,
+    PhraseQuery, Query, RegexQuery, TermQuery, TermSetQuery,
 };
 use tantivy::query_grammar::Occur as GrammarOccur;
 use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
@@ -20,14 +26,28 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::Term;
 
+use crate::bm25f::Bm25fQuery;
 use crate::brief::Section;
 use crate::schema::{self, Fields};
 
-/// Extra score for passages whose words stand next to each other, in order.
-const ADJACENT_BOOST: f32 = 1.0;
-/// Extra score for passages whose words stand within `NEAR_SLOP` positions.
-const NEAR_BOOST: f32 = 0.5;
-const NEAR_SLOP: u32 = 6;
+/// Extra score for briefs whose words stand next to each other, in order,
+/// in one passage.
+const ADJACENT_BOOST: f32 = 0.5;
+/// Extra score for briefs whose words stand within `NEAR_SLOP` positions
+/// in one passage.
+const NEAR_BOOST: f32 = 0.25;
+pub const NEAR_SLOP: u32 = 6;
+
+/// The weight of a word's match in each section, in `Section::ALL` order: a
+/// title names the subject of the brief, a lede summarises it, a caption
+/// describes a picture.
+pub const SECTION_WEIGHTS: [f32; 6] = [1.0, 1.0, 0.5, 1.0, 1.0, 1.0];
+
+/// The weight of matches in one section.
+pub fn section_weight(section: Section) -> f32 {
+    let i = Section::ALL.iter().position(|&s| s == section).unwrap_or(5);
+    SECTION_WEIGHTS[i]
+}
 
 /// What to highlight in passages of one section.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -40,14 +60,103 @@ pub struct HighlightPlan {
     pub phrases: Vec<(Vec<String>, u32)>,
 }
 
+/// One thing the query looks for, by which passages match: a word, a
+/// prefix, or a phrase (its words with their offsets, and its slop), in the
+/// sections where it may match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub words: Vec<(usize, String)>,
+    pub slop: u32,
+    pub prefix: bool,
+    pub sections: Vec<Section>,
+}
+
+impl Unit {
+    /// How a person reads it: `missil`, `nucl*`, `"nuclear talk"~2`.
+    pub fn display(&self) -> String {
+        let words: Vec<&str> = self.words.iter().map(|(_, w)| w.as_str()).collect();
+        match (words.len(), self.prefix) {
+            (1, true) => format!("{}*", words[0]),
+            (1, false) => words[0].to_string(),
+            (_, _) if self.slop > 0 => format!("\"{}\"~{}", words.join(" "), self.slop),
+            _ => format!("\"{}\"", words.join(" ")),
+        }
+    }
+}
+
 /// A compiled query.
 pub struct CompiledQuery {
-    /// Selects and ranks passages.
+    /// Selects and ranks briefs.
     pub query: Box<dyn Query>,
-    /// Analysed positive terms, to look up in titles.
-    pub title_terms: Vec<String>,
+    /// What passages are matched by, positive only, without repeats.
+    pub units: Vec<Unit>,
     /// Highlighting per section.
     pub plans: BTreeMap<Section, HighlightPlan>,
+    /// The searched sections, and the words whose standing together lifts
+    /// a brief.
+    pub sections: Vec<Section>,
+    pub bare_words: Vec<String>,
+}
+
+/// The parts of a compiled query's score, each alone as a query, with the
+/// sections it searches: every word as its BM25F over its sections, every
+/// prefix and phrase in each section (weighted as in the brief query), and
+/// the closeness of the bare words. For `--explain`.
+pub fn explain_parts(
+    fields: &Fields,
+    compiled: &CompiledQuery,
+) -> Vec<(String, Vec<Section>, Box<dyn Query>)> {
+    let mut out: Vec<(String, Vec<Section>, Box<dyn Query>)> = Vec::new();
+    for unit in &compiled.units {
+        if unit.words.len() == 1 && !unit.prefix {
+            let weighted = unit
+                .sections
+                .iter()
+                .map(|&s| (fields.section_field(s), section_weight(s)))
+                .collect();
+            let query = Bm25fQuery::new(&unit.words[0].1, weighted);
+            out.push((unit.display(), unit.sections.clone(), Box::new(query)));
+            continue;
+        }
+        for &section in &unit.sections {
+            let field = fields.section_field(section);
+            let query: Option<Box<dyn Query>> = if unit.prefix {
+                RegexQuery::from_pattern(&format!("{}.*", unit.words[0].1), field)
+                    .ok()
+                    .map(|q| Box::new(q) as Box<dyn Query>)
+            } else {
+                let terms = unit
+                    .words
+                    .iter()
+                    .map(|(p, w)| (*p, Term::from_field_text(field, w)))
+                    .collect();
+                Some(Box::new(PhraseQuery::new_with_offset_and_slop(
+                    terms, unit.slop,
+                )))
+            };
+            if let Some(query) = query {
+                let weighted = BoostQuery::new(query, section_weight(section));
+                out.push((unit.display(), vec![section], Box::new(weighted)));
+            }
+        }
+    }
+    if compiled.bare_words.len() >= 2 {
+        let words = compiled.bare_words.join(" ");
+        for &section in &compiled.sections {
+            let field = fields.section_field(section);
+            for (slop, boost) in [(0, ADJACENT_BOOST), (NEAR_SLOP, NEAR_BOOST)] {
+                let phrase = phrase_query(field, &compiled.bare_words, slop);
+                let what = if slop == 0 {
+                    format!("together:\"{words}\"")
+                } else {
+                    format!("near:\"{words}\"~{slop}")
+                };
+                let query = BoostQuery::new(Box::new(phrase), boost);
+                out.push((what, vec![section], Box::new(query)));
+            }
+        }
+    }
+    out
 }
 
 /// A query the user must fix; the message says how.
@@ -95,7 +204,13 @@ pub fn normalize(text: &str) -> String {
         .collect()
 }
 
-pub fn compile(fields: &Fields, analyzer: &TextAnalyzer, text: &str) -> Result<CompiledQuery> {
+/// Compiles a query over the given sections (all when empty).
+pub fn compile(
+    fields: &Fields,
+    analyzer: &TextAnalyzer,
+    text: &str,
+    sections: &[Section],
+) -> Result<CompiledQuery> {
     let normalized = normalize(text);
     let text = normalized.as_str();
     if text.trim().is_empty() {
@@ -105,11 +220,20 @@ pub fn compile(fields: &Fields, analyzer: &TextAnalyzer, text: &str) -> Result<C
     }
     let ast = tantivy::query_grammar::parse_query(text).map_err(|_| syntax_error(text))?;
     check_fields(&ast)?;
+    let sections: Vec<Section> = if sections.is_empty() {
+        Section::ALL.to_vec()
+    } else {
+        Section::ALL
+            .into_iter()
+            .filter(|s| sections.contains(s))
+            .collect()
+    };
 
     let builder = Builder {
         fields,
         analyzer: analyzer.clone(),
         prefix_analyzer: schema::prefix_analyzer(),
+        sections: &sections,
     };
     let main = match builder.build(&ast)? {
         Some(query) if has_positive(&ast) => query,
@@ -124,22 +248,34 @@ pub fn compile(fields: &Fields, analyzer: &TextAnalyzer, text: &str) -> Result<C
     let mut walk = Walk {
         analyzer: analyzer.clone(),
         plans: BTreeMap::new(),
-        title_terms: Vec::new(),
+        units: Vec::new(),
         bare_words: Vec::new(),
+        sections: &sections,
     };
     walk.visit(&ast, false);
+    let Walk {
+        plans,
+        units,
+        bare_words,
+        ..
+    } = walk;
 
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
-    if walk.bare_words.len() >= 2 {
-        for section in Section::ALL {
-            let field = fields.section_field(section);
-            for (slop, boost) in [(0, ADJACENT_BOOST), (NEAR_SLOP, NEAR_BOOST)] {
-                let phrase = phrase_query(field, &walk.bare_words, slop);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(phrase), boost)),
-                ));
-            }
+    if bare_words.len() >= 2 {
+        // The best section where the words stand together counts, once.
+        for (slop, boost) in [(0, ADJACENT_BOOST), (NEAR_SLOP, NEAR_BOOST)] {
+            let phrases: Vec<Box<dyn Query>> = sections
+                .iter()
+                .map(|&section| {
+                    let phrase = phrase_query(fields.section_field(section), &bare_words, slop);
+                    Box::new(phrase) as Box<dyn Query>
+                })
+                .collect();
+            let best = DisjunctionMaxQuery::new(phrases);
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(best), boost)),
+            ));
         }
     }
     let query: Box<dyn Query> = if clauses.len() == 1 {
@@ -150,13 +286,13 @@ pub fn compile(fields: &Fields, analyzer: &TextAnalyzer, text: &str) -> Result<C
     } else {
         Box::new(BooleanQuery::new(clauses))
     };
-    let mut title_terms = walk.title_terms;
-    title_terms.sort();
-    title_terms.dedup();
+    drop(builder);
     Ok(CompiledQuery {
         query,
-        title_terms,
-        plans: walk.plans,
+        units,
+        plans,
+        sections,
+        bare_words,
     })
 }
 
@@ -278,6 +414,8 @@ struct Builder<'a> {
     fields: &'a Fields,
     analyzer: TextAnalyzer,
     prefix_analyzer: TextAnalyzer,
+    /// The sections searched (`--section`, or all).
+    sections: &'a [Section],
 }
 
 impl Builder<'_> {
@@ -308,25 +446,40 @@ impl Builder<'_> {
         }
     }
 
-    fn fields_of(&self, name: Option<&str>) -> Vec<Field> {
-        match name.and_then(Section::from_name) {
-            Some(section) => vec![self.fields.section_field(section)],
-            None => self.fields.section_fields(),
-        }
+    /// The sections a leaf searches, each with its weight: the one it
+    /// names, or every searched section; none when it names a section
+    /// outside `--section`.
+    fn fields_of(&self, name: Option<&str>) -> Vec<(Field, f32)> {
+        sections_of(name, self.sections)
+            .into_iter()
+            .map(|s| (self.fields.section_field(s), section_weight(s)))
+            .collect()
     }
 
     fn leaf(&self, leaf: &UserInputLeaf) -> Result<Option<Box<dyn Query>>> {
         let per_field: Vec<Box<dyn Query>> = match leaf {
             UserInputLeaf::Literal(lit) => {
+                let fields = self.fields_of(lit.field_name.as_deref());
+                if fields.is_empty() {
+                    return Ok(Some(Box::new(EmptyQuery)));
+                }
+                if !is_prefix(lit) {
+                    if let [(_, word)] = analyse(&self.analyzer, &lit.phrase).as_slice() {
+                        return Ok(Some(Box::new(Bm25fQuery::new(word, fields))));
+                    }
+                }
                 let mut out = Vec::new();
-                for field in self.fields_of(lit.field_name.as_deref()) {
-                    out.extend(self.literal(field, lit));
+                for (field, weight) in fields {
+                    out.extend(
+                        self.literal(field, lit)
+                            .map(|q| Box::new(BoostQuery::new(q, weight)) as Box<dyn Query>),
+                    );
                 }
                 out
             }
             UserInputLeaf::Set { field, elements } => {
                 let mut out = Vec::new();
-                for f in self.fields_of(field.as_deref()) {
+                for (f, _) in self.fields_of(field.as_deref()) {
                     let terms: Vec<Term> = elements
                         .iter()
                         .flat_map(|e| analyse(&self.analyzer, e))
@@ -408,30 +561,27 @@ fn analyse(analyzer: &TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     out
 }
 
-struct Walk {
-    analyzer: TextAnalyzer,
-    plans: BTreeMap<Section, HighlightPlan>,
-    title_terms: Vec<String>,
-    /// Analysed words of unquoted, unfielded positive literals, in order.
-    bare_words: Vec<String>,
+/// The sections a leaf naming `name` (or none) searches among `searched`.
+fn sections_of(name: Option<&str>, searched: &[Section]) -> Vec<Section> {
+    match name {
+        None => searched.to_vec(),
+        Some(name) => Section::from_name(name)
+            .filter(|s| searched.contains(s))
+            .into_iter()
+            .collect(),
+    }
 }
 
-impl Walk {
-    /// The analysed words of a text, without positions.
-    fn analyse(&self, text: &str) -> Vec<String> {
-        analyse(&self.analyzer, text)
-            .into_iter()
-            .map(|(_, word)| word)
-            .collect()
-    }
+struct Walk<'a> {
+    analyzer: TextAnalyzer,
+    plans: BTreeMap<Section, HighlightPlan>,
+    units: Vec<Unit>,
+    /// Analysed words of unquoted, unfielded positive literals, in order.
+    bare_words: Vec<String>,
+    sections: &'a [Section],
+}
 
-    fn sections_of(field: Option<&str>) -> Vec<Section> {
-        match field {
-            None => Section::ALL.to_vec(),
-            Some(name) => Section::from_name(name).into_iter().collect(),
-        }
-    }
-
+impl Walk<'_> {
     fn visit(&mut self, ast: &UserInputAst, negated: bool) {
         match ast {
             UserInputAst::Clause(clauses) => {
@@ -446,8 +596,8 @@ impl Walk {
                 UserInputLeaf::Literal(lit) => self.literal(lit),
                 UserInputLeaf::Set { field, elements } => {
                     for element in elements {
-                        let words = self.analyse(element);
-                        self.add(field.as_deref(), &words, 0, false);
+                        let words = analyse(&self.analyzer, element);
+                        self.add(field.as_deref(), words, 0, false);
                     }
                 }
                 _ => {}
@@ -460,26 +610,34 @@ impl Walk {
         let prefix = is_prefix(lit);
         let words = if prefix {
             analyse(&schema::prefix_analyzer(), lit.phrase.trim_end_matches('*'))
-                .into_iter()
-                .map(|(_, w)| w)
-                .collect()
         } else {
-            self.analyse(&lit.phrase)
+            analyse(&self.analyzer, &lit.phrase)
         };
         if words.is_empty() {
             return;
         }
         if lit.field_name.is_none() && lit.delimiter == Delimiter::None && !prefix {
-            self.bare_words.extend(words.iter().cloned());
+            self.bare_words.extend(words.iter().map(|(_, w)| w.clone()));
         }
-        self.add(lit.field_name.as_deref(), &words, lit.slop, prefix);
+        self.add(lit.field_name.as_deref(), words, lit.slop, prefix);
     }
 
-    fn add(&mut self, field: Option<&str>, words: &[String], slop: u32, prefix: bool) {
-        self.title_terms.extend(words.iter().cloned());
-        for section in Self::sections_of(field) {
+    fn add(&mut self, field: Option<&str>, words: Vec<(usize, String)>, slop: u32, prefix: bool) {
+        let sections = sections_of(field, self.sections);
+        if sections.is_empty() || words.is_empty() {
+            return;
+        }
+        // A prefix of several words is a phrase whose last word is a prefix:
+        // passages are matched by its first words as a phrase.
+        let (words, prefix) = match (prefix, words.len()) {
+            (true, n) if n > 1 => (words[..n - 1].to_vec(), false),
+            _ => (words, prefix),
+        };
+        let slop = if words.len() > 1 { slop } else { 0 };
+        let plain: Vec<String> = words.iter().map(|(_, w)| w.clone()).collect();
+        for &section in &sections {
             let plan = self.plans.entry(section).or_default();
-            match words {
+            match plain.as_slice() {
                 [] => {}
                 [one] if prefix => {
                     plan.prefixes.insert(one.clone());
@@ -489,6 +647,29 @@ impl Walk {
                 }
                 many => plan.phrases.push((many.to_vec(), slop)),
             }
+        }
+        // Offsets relative to the first word.
+        let first = words[0].0;
+        let unit = Unit {
+            words: words.into_iter().map(|(p, w)| (p - first, w)).collect(),
+            slop,
+            prefix,
+            sections,
+        };
+        match self
+            .units
+            .iter_mut()
+            .find(|u| u.words == unit.words && u.slop == unit.slop && u.prefix == unit.prefix)
+        {
+            Some(same) => {
+                for s in unit.sections {
+                    if !same.sections.contains(&s) {
+                        same.sections.push(s);
+                    }
+                }
+                same.sections.sort();
+            }
+            None => self.units.push(unit),
         }
     }
 }
@@ -500,7 +681,7 @@ mod tests {
 
     fn compiled(text: &str) -> Result<CompiledQuery> {
         let (_, fields) = schema::build();
-        compile(&fields, &schema::analyzer(), text)
+        compile(&fields, &schema::analyzer(), text, &[])
     }
 
     fn err(text: &str) -> String {
@@ -519,7 +700,8 @@ mod tests {
             body.phrases,
             vec![(vec!["nuclear".to_string(), "talk".to_string()], 0)]
         );
-        assert!(!q.title_terms.contains(&"israel".to_string()));
+        let units: Vec<String> = q.units.iter().map(Unit::display).collect();
+        assert_eq!(units, vec!["\"nuclear talk\"", "iran"]);
     }
 
     #[test]

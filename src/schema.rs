@@ -1,62 +1,54 @@
 //! The one tantivy schema of a briefs index, and its typed field handles.
 //!
-//! An index holds two kinds of documents. A *passage* document is one
-//! searchable unit: its text is indexed in the field of its section (so that
-//! `takeaways:missiles` needs no filter) and stored once. A *brief* document
-//! carries the brief's metadata and actors (its texts are rebuilt from its
-//! passages for display and `briefs show`) and no indexed text, so it never
-//! matches a text query. Both carry the brief's key.
+//! An index holds one document per brief. Each section has its own text
+//! field (`title`, `summary`, `caption`, `takeaways`, `analysis`, `body`),
+//! so that every field has its own length statistics and a field query
+//! (`takeaways:missiles`) needs no filter; takeaways and body paragraphs are
+//! the values of a multi-valued field, each on its own stride of positions
+//! (`tokenizer::PASSAGE_STRIDE`), so that a match's position names its
+//! passage and no phrase spans two passages. The section fields are indexed
+//! only: the brief itself (all its texts) is stored once, as JSON.
 
-use tantivy::schema::Value;
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
     STRING,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, TantivyDocument};
+use tantivy::Index;
 
 use crate::brief::Section;
 use crate::tokenizer::WordTokenizer;
 
 /// Bumped whenever the schema or the tokenizer changes the bytes of an index.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// The analyzer of every text field: words, lower case, accents folded,
 /// English stems.
 pub const TOKENIZER: &str = "briefs_en";
-
-/// The `section` value of a brief document.
-pub const BRIEF_RECORD: u64 = 15;
 
 /// Typed handles to every field.
 #[derive(Clone, Debug)]
 pub struct Fields {
     /// One indexed text field per section, in `Section::ALL` order.
     sections: [Field; 6],
-    /// Section code (fast), or `BRIEF_RECORD` on a brief document.
-    pub section: Field,
-    /// The passage's 1-based ordinal in its section (stored).
-    pub ordinal: Field,
     /// `brief::brief_key` of the brief id (indexed, fast).
     pub brief_key: Field,
-    /// The brief id (indexed as one token, stored) on brief documents.
+    /// The brief id (indexed as one token, stored).
     pub brief_id: Field,
-    /// The brief without its section texts (id, path, title, source, date,
-    /// url, actors) as JSON, stored on brief documents; the texts are stored
-    /// once, in the passages.
-    pub brief_meta: Field,
+    /// The whole brief (`Brief`, texts included) as JSON, stored.
+    pub brief_json: Field,
     /// The brief's actors (facet paths such as `/country/Iran`, one term
-    /// each), on the brief document only: a passage filter by brief actor
-    /// goes through the keys of the matching briefs, and actor counts read
-    /// the postings of each path.
+    /// each): filters and counts read their postings.
     pub actors: Field,
-    /// The actors a passage itself names, on passage documents, each as the
-    /// `actors::path_key` of its facet path.
+    /// The actors each passage names: one value per (passage, actor), the
+    /// passage's `brief::PassageId` in the top 16 bits and the low 48 bits
+    /// of `actors::path_key` of the actor's path (fast).
     pub passage_actors: Field,
-    /// On a passage: how many documents before it its brief document is.
-    /// A brief's documents are added as one batch, so they are contiguous in
-    /// one segment, and a hit finds its brief without a search.
-    pub record_offset: Field,
+    /// The brief's date as days since 1970-01-01, when it has one (fast).
+    pub date: Field,
+    /// How many passages each section of the brief has (`shape_value`),
+    /// for the passage statistics of each section (fast).
+    pub shape: Field,
 }
 
 impl Fields {
@@ -66,15 +58,6 @@ impl Fields {
             .position(|&s| s == section)
             .unwrap_or_default();
         self.sections[index]
-    }
-
-    /// A passage document's text: the one value of its section's field,
-    /// which is both indexed and stored.
-    pub fn passage_text<'a>(&self, doc: &'a TantivyDocument) -> &'a str {
-        self.sections
-            .iter()
-            .find_map(|&field| doc.get_first(field).and_then(|v| v.as_str()))
-            .unwrap_or_default()
     }
 
     pub fn section_fields(&self) -> Vec<Field> {
@@ -91,52 +74,73 @@ impl Fields {
 }
 
 /// Names of the fast-field columns, for collectors.
-pub const SECTION_COLUMN: &str = "section";
 pub const BRIEF_KEY_COLUMN: &str = "brief_key";
-pub const RECORD_OFFSET_COLUMN: &str = "record_offset";
+pub const PASSAGE_ACTORS_COLUMN: &str = "passage_actors";
+pub const DATE_COLUMN: &str = "date";
+pub const SHAPE_COLUMN: &str = "shape";
+
+/// The number of passages of each section (`Section::ALL` order) in one u64:
+/// a bit each for the single-valued sections, 16 bits for takeaways, 32 for
+/// body paragraphs.
+pub fn shape_value(counts: [u64; 6]) -> u64 {
+    let one = |n: u64| n.min(1);
+    one(counts[0])
+        | one(counts[1]) << 1
+        | one(counts[2]) << 2
+        | one(counts[4]) << 3
+        | counts[3].min(0xffff) << 8
+        | counts[5].min(0xffff_ffff) << 24
+}
+
+/// The counts packed by `shape_value`.
+pub fn shape_counts(value: u64) -> [u64; 6] {
+    [
+        value & 1,
+        value >> 1 & 1,
+        value >> 2 & 1,
+        value >> 8 & 0xffff,
+        value >> 3 & 1,
+        value >> 24 & 0xffff_ffff,
+    ]
+}
+
+/// The bits of a `passage_actors` value that hold the actor's path key.
+pub const PASSAGE_ACTOR_MASK: u64 = (1 << 48) - 1;
 
 /// Builds the schema and its field handles.
 pub fn build() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let text_options = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-        .set_stored();
+    let text_options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let sections =
         Section::ALL.map(|s| builder.add_text_field(s.query_field(), text_options.clone()));
-    let section = builder.add_u64_field(
-        SECTION_COLUMN,
-        NumericOptions::default().set_fast().set_stored(),
-    );
-    let ordinal = builder.add_u64_field("ordinal", STORED);
     let brief_key = builder.add_u64_field(
         BRIEF_KEY_COLUMN,
         NumericOptions::default().set_indexed().set_fast(),
     );
     let brief_id = builder.add_text_field("brief_id", STRING | STORED);
-    let brief_meta = builder.add_text_field("brief_meta", STORED);
+    let brief_json = builder.add_text_field("brief_json", STORED);
     // One plain term per path: no facet ancestors, no column.
     let actors = builder.add_text_field("actors", STRING);
-    // Only ever filtered on, never counted: a column of eight-byte keys,
-    // written in order at indexing time (no term dictionary to grow), read
-    // by a range filter over the candidates of a query.
     let passage_actors =
-        builder.add_u64_field("passage_actors", NumericOptions::default().set_fast());
-    let record_offset =
-        builder.add_u64_field(RECORD_OFFSET_COLUMN, NumericOptions::default().set_fast());
+        builder.add_u64_field(PASSAGE_ACTORS_COLUMN, NumericOptions::default().set_fast());
+    let date = builder.add_i64_field(
+        DATE_COLUMN,
+        NumericOptions::default().set_fast().set_indexed(),
+    );
+    let shape = builder.add_u64_field(SHAPE_COLUMN, NumericOptions::default().set_fast());
     let fields = Fields {
         sections,
-        section,
-        ordinal,
         brief_key,
         brief_id,
-        brief_meta,
+        brief_json,
         actors,
         passage_actors,
-        record_offset,
+        date,
+        shape,
     };
     (builder.build(), fields)
 }
@@ -162,14 +166,18 @@ pub fn prefix_analyzer() -> TextAnalyzer {
     TextAnalyzer::from(WordTokenizer::new(false))
 }
 
-/// Registers our analyzer on an index (tokenizers are not persisted).
+/// Registers our analyzer on an index (tokenizers are not persisted): the
+/// indexing form, which places each value of a field on its own stride.
 pub fn register_tokenizers(index: &Index) {
-    index.tokenizers().register(TOKENIZER, analyzer());
+    index
+        .tokenizers()
+        .register(TOKENIZER, TextAnalyzer::from(WordTokenizer::indexing()));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tantivy::postings::Postings;
     use tantivy::tokenizer::TokenStream;
 
     fn tokens(text: &str) -> Vec<String> {
@@ -187,6 +195,54 @@ mod tests {
         assert_eq!(tokens("Talks TALKED"), vec!["talk", "talk"]);
         assert_eq!(tokens("Israel’s Türkiye"), vec!["israel", "s", "turkiy"]);
         assert_eq!(tokens("U.S.–Iran"), vec!["u", "s", "iran"]);
+    }
+
+    #[test]
+    fn shapes_round_trip() {
+        for counts in [
+            [1, 0, 1, 5, 1, 12],
+            [0, 1, 0, 0, 0, 70_000],
+            [1, 1, 1, 1, 1, 1],
+        ] {
+            assert_eq!(shape_counts(shape_value(counts)), counts);
+        }
+    }
+
+    #[test]
+    fn indexing_positions_give_each_value_its_stride() {
+        use crate::tokenizer::{FIRST_VALUE, PASSAGE_STRIDE};
+        let (schema, fields) = build();
+        let index = Index::create_in_ram(schema);
+        register_tokenizers(&index);
+        let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+        let body = fields.section_field(Section::Body);
+        let mut doc = tantivy::TantivyDocument::default();
+        doc.add_text(body, format!("{FIRST_VALUE}missiles were seen"));
+        doc.add_text(body, "");
+        doc.add_text(body, "more missiles");
+        writer.add_document(doc).unwrap();
+        let mut doc = tantivy::TantivyDocument::default();
+        doc.add_text(body, format!("{FIRST_VALUE}no match"));
+        doc.add_text(body, "the missiles");
+        writer.add_document(doc).unwrap();
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let segment = searcher.segment_reader(0);
+        let inverted = segment.inverted_index(body).unwrap();
+        let term = tantivy::Term::from_field_text(body, "missil");
+        let mut postings = inverted
+            .read_postings(&term, IndexRecordOption::WithFreqsAndPositions)
+            .unwrap()
+            .unwrap();
+        let mut positions = Vec::new();
+        postings.positions(&mut positions);
+        assert_eq!(positions, vec![0, 2 * PASSAGE_STRIDE + 1]);
+        tantivy::DocSet::advance(&mut postings);
+        postings.positions(&mut positions);
+        assert_eq!(positions, vec![PASSAGE_STRIDE + 1]);
+        // Token counts are words, not positions.
+        let norms = segment.get_fieldnorms_reader(body).unwrap();
+        assert_eq!(norms.fieldnorm(0), 5);
     }
 
     #[test]

@@ -1,25 +1,32 @@
 //! Query → ranked passages with snippets, and counts of everything matched.
 //! Returns data; formatting is `output`'s job.
+//!
+//! A search has two steps. Briefs are matched and ranked by the evidence of
+//! the whole brief (the compiled query over one document per brief, each
+//! section a field with its own statistics). Then the passages of the best
+//! briefs that hold the query's units are scored on their own (BM25 of the
+//! passage against passages of its section), the ones that together cover
+//! the query are chosen up to the per-brief cap, and each hit's score is its
+//! brief's, scaled by how its passage compares with the brief's best one:
+//! the best passage of a brief carries the brief's score, so a brief about
+//! the query leads with its best passage, ahead of an incidental mention in
+//! a brief about something else.
 
-use std::collections::HashMap;
-use std::ops::Bound;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
+use serde::Serialize;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption, TantivyDocument, Value};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, IndexReader, ReloadPolicy, Term};
+use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Term};
 
-use crate::brief::{brief_key, Brief, Section};
-use crate::collect::{
-    brief_actor_counts, section_mask, BriefRecord, ByBrief, KeyMap, PassageCollector,
-};
-use crate::query::{self, HighlightPlan};
-use crate::schema::{
-    self, Fields, BRIEF_KEY_COLUMN, BRIEF_RECORD, RECORD_OFFSET_COLUMN, SECTION_COLUMN,
-};
+use crate::brief::{Brief, PassageId, Section};
+use crate::collect::{brief_actor_counts, BriefCollector, Matched, PassageActorFilter, TopBrief};
+use crate::query::{self, CompiledQuery, HighlightPlan, Unit};
+use crate::schema::{self, Fields, PASSAGE_ACTOR_MASK};
 use crate::snippet::{self, Snippet};
 use crate::store::Store;
 
@@ -41,6 +48,8 @@ pub struct SearchRequest {
     pub actor_in_passage: bool,
     /// Count the actors of the matching briefs.
     pub facets: bool,
+    /// Say why each hit ranks where it does.
+    pub explain: bool,
 }
 
 impl SearchRequest {
@@ -56,6 +65,7 @@ impl SearchRequest {
             any_actor: false,
             actor_in_passage: false,
             facets: false,
+            explain: false,
         }
     }
 }
@@ -94,6 +104,11 @@ fn sorted_counts(counts: HashMap<String, u64>) -> Vec<ActorCount> {
     out
 }
 
+use crate::bm25f::{B, K1};
+/// A hit's score is its brief's times `HIT_FLOOR + (1 - HIT_FLOOR) * p / best`,
+/// where `p` is its passage's score and `best` the brief's best passage's.
+const HIT_FLOOR: f32 = 0.5;
+
 /// One ranked passage.
 #[derive(Debug, Clone)]
 pub struct Hit {
@@ -109,6 +124,10 @@ pub struct Hit {
     pub text: String,
     pub snippet: Snippet,
     pub actors: Vec<String>,
+    /// Matching passages of this brief not shown because of the per-brief
+    /// cap (`--per-brief 0` or `briefs show ID` reaches them).
+    pub more: usize,
+    pub explain: Option<Explain>,
 }
 
 impl Hit {
@@ -117,15 +136,72 @@ impl Hit {
     }
 }
 
+/// Why a hit ranks where it does.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explain {
+    /// The brief's score: the sum of `brief_terms`.
+    pub brief_score: f32,
+    /// The brief's rank among the matching briefs.
+    pub brief_rank: usize,
+    pub brief_terms: Vec<Contribution>,
+    /// The passage's own score: the sum of `passage_terms`.
+    pub passage_score: f32,
+    /// The best passage score in this brief.
+    pub best_passage_score: f32,
+    pub passage_terms: Vec<Contribution>,
+    /// How the hit's score is made of the two.
+    pub formula: String,
+}
+
+/// What one unit of the query adds in one section.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contribution {
+    /// The word (stemmed), `prefix*`, `"phrase"` or `near:"words"~6`.
+    pub what: String,
+    /// The section, or for a word's BM25F the sections it is found in
+    /// (`title+body`).
+    pub section: String,
+    pub score: f32,
+    /// Occurrences (in the passage, for passage terms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tf: Option<u32>,
+}
+
 /// A page of hits, and how many passages and briefs matched in all.
 #[derive(Debug, Clone)]
 pub struct SearchResults {
     pub hits: Vec<Hit>,
+    /// Passages that hold a match (a word, a prefix's word or a whole
+    /// phrase) in the matching briefs, all of them.
     pub passages: u64,
+    /// Matching briefs, all of them.
     pub briefs: u64,
     /// Actor counts over the matching briefs, when asked for.
     pub facets: Option<Vec<ActorCount>>,
     pub elapsed_ms: f64,
+}
+
+/// Per section, the number of passages and of their words, over the index:
+/// a passage's length is compared with passages of its own section.
+#[derive(Debug, Clone, Default)]
+struct SectionStats {
+    generation: u64,
+    passages: [u64; 6],
+    words: [u64; 6],
+}
+
+impl SectionStats {
+    fn average(&self, section: Section) -> f32 {
+        let i = section_index(section);
+        if self.passages[i] == 0 {
+            return 1.0;
+        }
+        (self.words[i] as f32 / self.passages[i] as f32).max(1.0)
+    }
+}
+
+fn section_index(section: Section) -> usize {
+    Section::ALL.iter().position(|&s| s == section).unwrap_or(5)
 }
 
 /// An open index, ready to answer many queries.
@@ -135,6 +211,7 @@ pub struct Searcher {
     /// Kept across queries: it remembers the analysed form of the words it
     /// has seen, which makes re-analysing passages for snippets cheap.
     analyzer: Mutex<TextAnalyzer>,
+    stats: Mutex<Option<Arc<SectionStats>>>,
 }
 
 impl Searcher {
@@ -149,112 +226,118 @@ impl Searcher {
             store,
             reader,
             analyzer: Mutex::new(schema::analyzer()),
+            stats: Mutex::new(None),
         })
+    }
+
+    fn damaged(&self, err: &tantivy::TantivyError) -> anyhow::Error {
+        crate::store::damaged(&self.store.dir, &crate::store::one_line(err))
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         let started = Instant::now();
-        let dir = self.store.dir.as_path();
         let fields = &self.store.fields;
         let mut analyzer = self
             .analyzer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let compiled = query::compile(fields, &analyzer, &request.query)?;
+        let compiled = query::compile(fields, &analyzer, &request.query, &request.sections)?;
         let searcher = self.reader.searcher();
 
-        let title_lift = self.title_scores(&searcher, &compiled.title_terms)?;
-        // Actors of a brief live on its brief document: the passages of the
-        // briefs that involve them are kept by key. Actors a passage names
-        // itself live on the passage, and filter the query.
-        let (query, briefs) = match self.actor_filter(request)? {
-            Some(filter) if request.actor_in_passage => {
-                let filter: Box<dyn Query> = Box::new(BoostQuery::new(filter, 0.0));
-                let query: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, compiled.query),
-                    (Occur::Must, filter),
-                ]));
-                (query, None)
-            }
-            Some(filter) => {
-                let keys = searcher
-                    .search(
-                        filter.as_ref(),
-                        &ByBrief {
-                            section: BRIEF_RECORD,
-                            scoring: false,
-                        },
-                    )
-                    .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
-                (compiled.query, Some(Arc::new(keys.into_keys().collect())))
-            }
-            None => (compiled.query, None),
+        let query: Box<dyn Query> = match self.actor_filter(request)? {
+            Some(filter) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, compiled.query.box_clone()),
+                (Occur::Must, Box::new(BoostQuery::new(filter, 0.0))),
+            ])),
+            None => compiled.query.box_clone(),
         };
-        let collector = PassageCollector {
+        let passage_actors = (request.actor_in_passage && !request.actors.is_empty()).then(|| {
+            Arc::new(PassageActorFilter {
+                keys: request
+                    .actors
+                    .iter()
+                    .map(|p| crate::actors::path_key(p) & PASSAGE_ACTOR_MASK)
+                    .collect(),
+                any: request.any_actor,
+            })
+        });
+        let collector = BriefCollector {
             want: request.offset + request.limit,
-            per_brief: request.per_brief,
-            sections: section_mask(&request.sections),
-            title_lift: Arc::new(title_lift),
-            briefs,
+            units: Arc::new(compiled.units.clone()),
+            fields: fields.clone(),
+            passage_actors,
+            keep_keys: request.facets,
         };
         let collected = searcher
             .search(query.as_ref(), &collector)
-            .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
+            .map_err(|e| self.damaged(&e))?;
 
-        let mut briefs: KeyMap<Brief> = KeyMap::default();
+        let stats = self.stats(&searcher)?;
+        let scorer = PassageScorer::new(&searcher, fields, &compiled.units, &stats);
+        let mut candidates: Vec<(f32, usize, usize, Brief, Chosen)> = Vec::new();
+        for (brief_rank, top) in collected.top.iter().enumerate() {
+            let brief = self.brief_at(&searcher, top.address)?;
+            for (order, chosen) in scorer
+                .choose(&brief, top, request.per_brief)
+                .into_iter()
+                .enumerate()
+            {
+                let score = top.score * (HIT_FLOOR + (1.0 - HIT_FLOOR) * chosen.relative);
+                candidates.push((score, brief_rank, order, brief.clone(), chosen));
+            }
+        }
+        // Highest score first; ties by brief rank, then the brief's order.
+        candidates.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| a.1.cmp(&b.1))
+                .then_with(|| a.2.cmp(&b.2))
+        });
         let mut hits = Vec::new();
-        for (i, candidate) in collected
-            .top
-            .iter()
+        for (i, (score, brief_rank, _, brief, chosen)) in candidates
+            .into_iter()
             .skip(request.offset)
             .take(request.limit)
             .enumerate()
         {
-            let doc: TantivyDocument = searcher
-                .doc(candidate.address)
-                .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
-            let text = fields.passage_text(&doc).to_string();
-            let ordinal = doc
-                .get_first(fields.ordinal)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(1);
-            let brief = match briefs.get(&candidate.brief_key) {
-                Some(brief) => brief.clone(),
-                None => {
-                    let brief = match record_of(&searcher, candidate.address, candidate.brief_key) {
-                        Some(record) => brief_at(&searcher, fields, record)?,
-                        None => load_brief_by_key(&searcher, fields, dir, candidate.brief_key)?
-                            .unwrap_or_default(),
-                    };
-                    briefs.insert(candidate.brief_key, brief.clone());
-                    brief
-                }
-            };
+            let text = brief
+                .passages()
+                .into_iter()
+                .find(|p| p.id() == chosen.passage)
+                .map(|p| p.text.to_string())
+                .unwrap_or_default();
+            let section = chosen.passage.section();
             let plan = compiled
                 .plans
-                .get(&candidate.section)
+                .get(&section)
                 .cloned()
                 .unwrap_or_else(HighlightPlan::default);
             let snippet = snippet::snippet(&mut analyzer, &plan, &text);
+            let explain = if request.explain {
+                let top = &collected.top[brief_rank];
+                Some(self.explain(&searcher, &compiled, top, brief_rank, &chosen)?)
+            } else {
+                None
+            };
             hits.push(Hit {
                 rank: request.offset + i + 1,
-                score: candidate.score,
+                score,
                 brief_id: brief.id,
                 path: brief.path,
                 title: brief.title,
                 source: brief.source,
                 date: brief.date,
-                section: candidate.section,
-                ordinal,
+                section,
+                ordinal: chosen.passage.ordinal(),
                 text,
                 snippet,
                 actors: brief.actors,
+                more: chosen.more,
+                explain,
             });
         }
         let facets = if request.facets {
-            let counts =
-                brief_actor_counts(&searcher, self.store.fields.actors, Some(&collected.briefs))
-                    .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
+            let counts = brief_actor_counts(&searcher, fields.actors, Some(&collected.keys))
+                .map_err(|e| self.damaged(&e))?;
             Some(sorted_counts(counts))
         } else {
             None
@@ -262,23 +345,129 @@ impl Searcher {
         Ok(SearchResults {
             hits,
             passages: collected.passages,
-            briefs: collected.briefs.len() as u64,
+            briefs: collected.briefs,
             facets,
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
 
-    /// The documents that carry the asked actors (brief documents, or with
-    /// `actor_in_passage` passages): every actor required, or any.
+    /// Why a hit ranks where it does: its brief's score by unit and
+    /// section (each scored alone on the brief's document), and its
+    /// passage's.
+    fn explain(
+        &self,
+        searcher: &tantivy::Searcher,
+        compiled: &CompiledQuery,
+        top: &TopBrief,
+        brief_rank: usize,
+        chosen: &Chosen,
+    ) -> Result<Explain> {
+        let fields = &self.store.fields;
+        let mut brief_terms = Vec::new();
+        for (what, sections, query) in query::explain_parts(fields, compiled) {
+            let score = score_of(query.as_ref(), searcher, top.address).filter(|v| *v > 0.0);
+            let Some(score) = score else { continue };
+            // The sections where the part is found, for a word over several.
+            let found: Vec<&str> = if sections.len() == 1 {
+                vec![sections[0].name()]
+            } else {
+                let word = what.trim_end_matches('*');
+                sections
+                    .iter()
+                    .filter(|&&s| {
+                        let term = Term::from_field_text(fields.section_field(s), word);
+                        score_of(
+                            &TermQuery::new(term, IndexRecordOption::Basic),
+                            searcher,
+                            top.address,
+                        )
+                        .is_some()
+                    })
+                    .map(|s| s.name())
+                    .collect()
+            };
+            brief_terms.push(Contribution {
+                what,
+                section: found.join("+"),
+                score,
+                tf: None,
+            });
+        }
+        brief_terms.sort_by(|a, b| b.score.total_cmp(&a.score));
+        // Standing together counts in the best section only.
+        let mut seen = std::collections::HashSet::new();
+        brief_terms.retain(|c| {
+            !(c.what.starts_with("together:") || c.what.starts_with("near:"))
+                || seen.insert(c.what.clone())
+        });
+        Ok(Explain {
+            brief_score: top.score,
+            brief_rank: brief_rank + 1,
+            brief_terms,
+            passage_score: chosen.score,
+            best_passage_score: chosen.best,
+            passage_terms: chosen.terms.clone(),
+            formula: format!(
+                "hit = brief × ({HIT_FLOOR} + {} × passage / best passage) = {:.3} × ({HIT_FLOOR} + {} × {:.3} / {:.3})",
+                1.0 - HIT_FLOOR,
+                top.score,
+                1.0 - HIT_FLOOR,
+                chosen.score,
+                chosen.best
+            ),
+        })
+    }
+
+    /// Passage counts and words per section over the whole index, computed
+    /// once per index generation.
+    fn stats(&self, searcher: &tantivy::Searcher) -> Result<Arc<SectionStats>> {
+        let generation = searcher.generation().generation_id();
+        let mut cached = self
+            .stats
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(stats) = cached.as_ref().filter(|s| s.generation == generation) {
+            return Ok(stats.clone());
+        }
+        let fields = &self.store.fields;
+        let mut stats = SectionStats {
+            generation,
+            ..SectionStats::default()
+        };
+        for (i, &section) in Section::ALL.iter().enumerate() {
+            let field = fields.section_field(section);
+            for segment in searcher.segment_readers() {
+                let inverted = segment
+                    .inverted_index(field)
+                    .map_err(|e| self.damaged(&e))?;
+                stats.words[i] += inverted.total_num_tokens();
+            }
+        }
+        for segment in searcher.segment_readers() {
+            let shape = segment
+                .fast_fields()
+                .u64(schema::SHAPE_COLUMN)
+                .map_err(|e| self.damaged(&e))?;
+            for doc in 0..segment.max_doc() {
+                if let Some(value) = shape.first(doc) {
+                    for (i, count) in schema::shape_counts(value).into_iter().enumerate() {
+                        stats.passages[i] += count;
+                    }
+                }
+            }
+        }
+        let stats = Arc::new(stats);
+        *cached = Some(stats.clone());
+        Ok(stats)
+    }
+
+    /// The brief documents that carry the asked actors: every actor
+    /// required, or any.
     fn actor_filter(&self, request: &SearchRequest) -> Result<Option<Box<dyn Query>>> {
         if request.actors.is_empty() {
             return Ok(None);
         }
-        let field = if request.actor_in_passage {
-            self.store.fields.passage_actors
-        } else {
-            self.store.fields.actors
-        };
+        let field = self.store.fields.actors;
         let occur = if request.any_actor {
             Occur::Should
         } else {
@@ -291,66 +480,27 @@ impl Searcher {
                     "`{path}` is not an actor path like /country/Iran"
                 ))
             })?;
-            let query: Box<dyn Query> = if request.actor_in_passage {
-                let key = Term::from_field_u64(field, crate::actors::path_key(path));
-                Box::new(RangeQuery::new(
-                    Bound::Included(key.clone()),
-                    Bound::Included(key),
-                ))
-            } else {
+            terms.push((
+                occur,
                 Box::new(TermQuery::new(
                     Term::from_field_text(field, path),
                     IndexRecordOption::Basic,
-                ))
-            };
-            terms.push((occur, query));
+                )),
+            ));
         }
         Ok(Some(Box::new(BooleanQuery::new(terms))))
     }
 
     /// Actor counts in distinct briefs over the whole index.
     pub fn all_actor_counts(&self) -> Result<Vec<ActorCount>> {
-        let dir = self.store.dir.as_path();
         let searcher = self.reader.searcher();
         let counts = brief_actor_counts(&searcher, self.store.fields.actors, None)
-            .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
+            .map_err(|e| self.damaged(&e))?;
         Ok(sorted_counts(counts))
-    }
-
-    /// Title score per brief key, for briefs whose title holds every word
-    /// of the query (a title that names the whole subject lifts the brief;
-    /// one common word in a title is weak evidence, and costly to score).
-    fn title_scores(&self, searcher: &tantivy::Searcher, terms: &[String]) -> Result<KeyMap<f32>> {
-        if terms.is_empty() {
-            return Ok(KeyMap::default());
-        }
-        let dir = self.store.dir.as_path();
-        let field = self.store.fields.section_field(Section::Title);
-        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
-            .iter()
-            .map(|t| {
-                let q: Box<dyn Query> = Box::new(TermQuery::new(
-                    Term::from_field_text(field, t),
-                    IndexRecordOption::WithFreqs,
-                ));
-                (Occur::Must, q)
-            })
-            .collect();
-        let query = BooleanQuery::new(clauses);
-        searcher
-            .search(
-                &query,
-                &ByBrief {
-                    section: Section::Title.code(),
-                    scoring: true,
-                },
-            )
-            .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))
     }
 
     /// One brief by id, as indexed.
     pub fn brief(&self, id: &str) -> Result<Option<Brief>> {
-        let dir = self.store.dir.as_path();
         let searcher = self.reader.searcher();
         let fields = &self.store.fields;
         let query = TermQuery::new(
@@ -362,47 +512,26 @@ impl Searcher {
                 &query,
                 &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
             )
-            .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
-        let Some((_, address)) = found.first() else {
-            return Ok(None);
-        };
-        let mut brief = brief_at(&searcher, fields, *address)?;
-        // The section texts live in the passages.
-        let query = TermQuery::new(
-            Term::from_field_u64(fields.brief_key, brief_key(&brief.id)),
-            IndexRecordOption::Basic,
-        );
-        let addresses = searcher
-            .search(&query, &tantivy::collector::DocSetCollector)
-            .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
-        let mut passages: Vec<(Section, u64, String)> = Vec::new();
-        for address in addresses {
-            let doc: TantivyDocument = searcher
-                .doc(address)
-                .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
-            let section = doc.get_first(fields.section).and_then(|v| v.as_u64());
-            let Some(section) = section.and_then(Section::from_code) else {
-                continue;
-            };
-            let ordinal = doc
-                .get_first(fields.ordinal)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(1);
-            let text = fields.passage_text(&doc);
-            passages.push((section, ordinal, text.to_string()));
+            .map_err(|e| self.damaged(&e))?;
+        match found.first() {
+            Some((_, address)) => self.brief_at(&searcher, *address).map(Some),
+            None => Ok(None),
         }
-        passages.sort();
-        for (section, _, text) in passages {
-            match section {
-                Section::Title => brief.title = Some(text),
-                Section::Summary => brief.summary = Some(text),
-                Section::Caption => brief.caption = Some(text),
-                Section::Takeaway => brief.takeaways.push(text),
-                Section::Analysis => brief.analysis = Some(text),
-                Section::Body => brief.body.push(text),
+    }
+
+    /// Every brief of the index, in no particular order, through `each`.
+    pub fn for_each_brief(&self, mut each: impl FnMut(Brief) -> Result<()>) -> Result<()> {
+        let searcher = self.reader.searcher();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let alive = segment.alive_bitset();
+            for doc in 0..segment.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc)) {
+                    continue;
+                }
+                each(self.brief_at(&searcher, DocAddress::new(ord as u32, doc))?)?;
             }
         }
-        Ok(Some(brief))
+        Ok(())
     }
 
     /// Ids of briefs whose id contains `needle`, for "did you mean".
@@ -431,48 +560,213 @@ impl Searcher {
         }
         Ok(out)
     }
-}
 
-/// The brief document of a passage, from the passage's `record_offset`,
-/// checked against the brief key; `None` sends the caller to a search.
-fn record_of(searcher: &tantivy::Searcher, passage: DocAddress, key: u64) -> Option<DocAddress> {
-    let segment = searcher.segment_reader(passage.segment_ord);
-    let fast = segment.fast_fields();
-    let offset = fast.u64(RECORD_OFFSET_COLUMN).ok()?.first(passage.doc_id)?;
-    let doc = passage.doc_id.checked_sub(u32::try_from(offset).ok()?)?;
-    let is_record = fast.u64(SECTION_COLUMN).ok()?.first(doc) == Some(BRIEF_RECORD);
-    let same_brief = fast.u64(BRIEF_KEY_COLUMN).ok()?.first(doc) == Some(key);
-    (is_record && same_brief).then(|| DocAddress::new(passage.segment_ord, doc))
-}
-
-fn load_brief_by_key(
-    searcher: &tantivy::Searcher,
-    fields: &Fields,
-    dir: &std::path::Path,
-    key: u64,
-) -> Result<Option<Brief>> {
-    let query = TermQuery::new(
-        Term::from_field_u64(fields.brief_key, key),
-        IndexRecordOption::Basic,
-    );
-    let found = searcher
-        .search(&query, &BriefRecord)
-        .map_err(|e| crate::store::damaged(dir, &crate::store::one_line(&e)))?;
-    match found {
-        Some(address) => brief_at(searcher, fields, address).map(Some),
-        None => Ok(None),
+    /// The stored brief of a document.
+    fn brief_at(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<Brief> {
+        let doc: TantivyDocument = searcher
+            .doc(address)
+            .map_err(|e| self.damaged(&e))
+            .context("failed to read a brief from the index")?;
+        let json = doc
+            .get_first(self.store.fields.brief_json)
+            .and_then(|v| v.as_str())
+            .unwrap_or("{}");
+        serde_json::from_str(json)
+            .context("a brief stored in the index is unreadable: run `briefs index --rebuild`")
     }
 }
 
-/// The brief document's metadata, as a brief without section texts.
-fn brief_at(searcher: &tantivy::Searcher, fields: &Fields, address: DocAddress) -> Result<Brief> {
-    let doc: TantivyDocument = searcher
-        .doc(address)
-        .context("failed to read a brief from the index")?;
-    let json = doc
-        .get_first(fields.brief_meta)
-        .and_then(|v| v.as_str())
-        .unwrap_or("{}");
-    serde_json::from_str(json)
-        .context("a brief stored in the index is unreadable: run `briefs index --rebuild`")
+/// The score one query alone gives a document, if it matches it (tantivy's
+/// own `explain` of a phrase can fail an assertion when the phrase's first
+/// match lies past the document).
+fn score_of(query: &dyn Query, searcher: &tantivy::Searcher, address: DocAddress) -> Option<f32> {
+    let weight = query
+        .weight(tantivy::query::EnableScoring::enabled_from_searcher(
+            searcher,
+        ))
+        .ok()?;
+    let segment = searcher.segment_reader(address.segment_ord);
+    let mut scorer = weight.scorer(segment, 1.0).ok()?;
+    if scorer.doc() < address.doc_id {
+        scorer.seek(address.doc_id);
+    }
+    (scorer.doc() == address.doc_id).then(|| scorer.score())
+}
+
+/// A passage chosen to show for a brief.
+#[derive(Debug, Clone)]
+struct Chosen {
+    passage: PassageId,
+    /// Its own score, the brief's best passage score, and the ratio.
+    score: f32,
+    best: f32,
+    relative: f32,
+    /// Matching passages of the brief beyond those chosen.
+    more: usize,
+    terms: Vec<Contribution>,
+}
+
+/// Scores passages of a brief against their own section.
+struct PassageScorer<'a> {
+    units: &'a [Unit],
+    stats: &'a SectionStats,
+    /// idf by unit.
+    idf: BTreeMap<u16, f32>,
+}
+
+/// A matched passage of one brief, scored, before the choice.
+struct Scored {
+    id: PassageId,
+    score: f32,
+    /// The query units it holds.
+    units: Vec<u16>,
+    terms: Vec<Contribution>,
+    /// Its place in the brief.
+    order: usize,
+}
+
+impl<'a> PassageScorer<'a> {
+    fn new(
+        searcher: &tantivy::Searcher,
+        fields: &Fields,
+        units: &'a [Unit],
+        stats: &'a SectionStats,
+    ) -> PassageScorer<'a> {
+        let briefs = searcher.num_docs();
+        let mut idf = BTreeMap::new();
+        for (u, unit) in units.iter().enumerate() {
+            // The brief query's idf: of the word in the brief as a whole
+            // (the section where it is most common), summed over a phrase.
+            let value = if unit.prefix {
+                1.0
+            } else {
+                unit.words
+                    .iter()
+                    .map(|(_, w)| {
+                        let df = unit
+                            .sections
+                            .iter()
+                            .map(|&s| {
+                                let term = Term::from_field_text(fields.section_field(s), w);
+                                searcher.doc_freq(&term).unwrap_or(0)
+                            })
+                            .max()
+                            .unwrap_or(0);
+                        crate::bm25f::idf(df, briefs)
+                    })
+                    .sum()
+            };
+            idf.insert(u as u16, value);
+        }
+        PassageScorer { units, stats, idf }
+    }
+
+    /// The passages of `brief` to show: those that together cover the
+    /// query's units first, then the best-scoring, up to `cap` (0: all),
+    /// best first.
+    fn choose(&self, brief: &Brief, top: &TopBrief, cap: usize) -> Vec<Chosen> {
+        let passages = brief.passages();
+        let mut scored: Vec<Scored> = Vec::new();
+        for group in top.matched.chunk_by(|a, b| a.passage == b.passage) {
+            let id = group[0].passage;
+            let Some((order, passage)) = passages.iter().enumerate().find(|(_, p)| p.id() == id)
+            else {
+                continue;
+            };
+            let (score, terms) = self.score(passage.section, passage.text, group);
+            let units = group.iter().map(|m| m.unit).collect();
+            scored.push(Scored {
+                id,
+                score,
+                units,
+                terms,
+                order,
+            });
+        }
+        if self.units.is_empty() {
+            // A query without words (`*`) matches each brief as a whole:
+            // it is shown from its start.
+            scored = passages
+                .iter()
+                .enumerate()
+                .map(|(order, p)| Scored {
+                    id: p.id(),
+                    score: 0.0,
+                    units: Vec::new(),
+                    terms: Vec::new(),
+                    order,
+                })
+                .collect();
+        }
+        let total = scored.len();
+        let best = scored
+            .iter()
+            .map(|s| s.score)
+            .fold(0.0f32, f32::max)
+            .max(f32::MIN_POSITIVE);
+        let cap = if cap == 0 { total } else { cap.min(total) };
+        let mut covered: Vec<u16> = Vec::new();
+        let mut chosen: Vec<Chosen> = Vec::new();
+        while chosen.len() < cap {
+            let pick = scored
+                .iter()
+                .enumerate()
+                .max_by(|(_, a), (_, b)| {
+                    let new_a = a.units.iter().filter(|u| !covered.contains(u)).count();
+                    let new_b = b.units.iter().filter(|u| !covered.contains(u)).count();
+                    new_a
+                        .cmp(&new_b)
+                        .then_with(|| a.score.total_cmp(&b.score))
+                        .then_with(|| b.order.cmp(&a.order))
+                })
+                .map(|(i, _)| i);
+            let Some(i) = pick else { break };
+            let Scored {
+                id: passage,
+                score,
+                units,
+                terms,
+                ..
+            } = scored.swap_remove(i);
+            covered.extend(units);
+            chosen.push(Chosen {
+                passage,
+                score,
+                best,
+                relative: score / best,
+                more: 0,
+                terms,
+            });
+        }
+        chosen.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let more = total - chosen.len();
+        for c in &mut chosen {
+            c.more = more;
+        }
+        chosen
+    }
+
+    /// BM25 of one passage: each unit's occurrences there, its idf in the
+    /// section, the passage's length against its section's average, and
+    /// the section's weight.
+    fn score(&self, section: Section, text: &str, matched: &[Matched]) -> (f32, Vec<Contribution>) {
+        let length = crate::tokenizer::count_words(text) as f32;
+        let norm = 1.0 - B + B * length / self.stats.average(section);
+        let weight = query::section_weight(section);
+        let mut total = 0.0;
+        let mut terms = Vec::new();
+        for m in matched {
+            let idf = self.idf.get(&m.unit).copied().unwrap_or(1.0);
+            let tf = m.tf as f32;
+            let score = weight * idf * tf * (K1 + 1.0) / (tf + K1 * norm);
+            total += score;
+            terms.push(Contribution {
+                what: self.units[m.unit as usize].display(),
+                section: section.name().to_string(),
+                score,
+                tf: Some(m.tf),
+            });
+        }
+        (total, terms)
+    }
 }

@@ -31,6 +31,46 @@ pub struct WordTokenizer {
     stem: bool,
     remembered: FxHashMap<Box<str>, Box<str>>,
     token: Token,
+    /// Set on the indexing analyzer only: places each value of a
+    /// multi-valued field at its own stride of positions.
+    stride: Option<Stride>,
+}
+
+/// Starts a field's first value: the text of the first value of every field
+/// of a brief document begins with it (see [`PASSAGE_STRIDE`]).
+pub const FIRST_VALUE: char = '\u{1}';
+
+/// Positions of a brief document's field: value `k` (the k-th takeaway, the
+/// k-th body paragraph) holds positions `k * PASSAGE_STRIDE ..`, so that a
+/// position tells its passage (`position / PASSAGE_STRIDE`) and no phrase
+/// can span two passages. Words past the stride's room in one passage (a
+/// passage of over 4,000 words; the parser cuts paragraphs at about 4 KB)
+/// share its last position.
+pub const PASSAGE_STRIDE: u32 = 1 << 12;
+
+/// Where the indexing analyzer stands in the values of one field of one
+/// document. tantivy hands each value to a fresh token stream and adds a
+/// value's positions to the end of the previous one, plus a gap of one:
+/// this mirrors that arithmetic so that absolute positions land on strides.
+#[derive(Clone, Copy, Debug, Default)]
+struct Stride {
+    /// The index of the value being tokenized.
+    value: u32,
+    /// tantivy's end position before this value (its positions are relative
+    /// to it).
+    base: u32,
+    /// tantivy's end position after the tokens emitted so far.
+    end: u32,
+}
+
+impl Stride {
+    /// The relative position tantivy must receive for word `i` of the value.
+    fn relative(&mut self, i: usize) -> usize {
+        let room = (PASSAGE_STRIDE - 3) as usize;
+        let absolute = self.value * PASSAGE_STRIDE + i.min(room) as u32;
+        self.end = self.end.max(absolute + 1);
+        (absolute - self.base) as usize
+    }
 }
 
 impl WordTokenizer {
@@ -48,6 +88,16 @@ impl WordTokenizer {
             stem,
             remembered: FxHashMap::default(),
             token: Token::default(),
+            stride: None,
+        }
+    }
+
+    /// The analyzer of the index: stemmed words whose positions place each
+    /// value of a field on its own stride (see [`PASSAGE_STRIDE`]).
+    pub fn indexing() -> WordTokenizer {
+        WordTokenizer {
+            stride: Some(Stride::default()),
+            ..WordTokenizer::new(true)
         }
     }
 }
@@ -57,7 +107,10 @@ impl WordTokenizer {
 /// saves.
 impl Clone for WordTokenizer {
     fn clone(&self) -> WordTokenizer {
-        WordTokenizer::new(self.stem)
+        WordTokenizer {
+            stride: self.stride.map(|_| Stride::default()),
+            ..WordTokenizer::new(self.stem)
+        }
     }
 }
 
@@ -67,9 +120,25 @@ impl Tokenizer for WordTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
         self.token.reset();
         self.token.position = usize::MAX;
+        let mut cursor = 0;
+        if let Some(stride) = self.stride.as_mut() {
+            if text.starts_with(FIRST_VALUE) {
+                *stride = Stride::default();
+                cursor = FIRST_VALUE.len_utf8();
+            } else {
+                // tantivy's gap of one between values.
+                let base = stride.end + 1;
+                *stride = Stride {
+                    value: stride.value + 1,
+                    base,
+                    end: base,
+                };
+            }
+        }
         WordStream {
             text,
-            cursor: 0,
+            cursor,
+            word: usize::MAX,
             tokenizer: self,
         }
     }
@@ -78,6 +147,8 @@ impl Tokenizer for WordTokenizer {
 pub struct WordStream<'a> {
     text: &'a str,
     cursor: usize,
+    /// The index of the current word in this text (long words count).
+    word: usize,
     tokenizer: &'a mut WordTokenizer,
 }
 
@@ -112,6 +183,30 @@ impl WordStream<'_> {
     }
 }
 
+/// How many tokens the analyzer makes of `text` (what tantivy records as
+/// its length): runs of letters and digits, less those too long to index.
+pub fn count_words(text: &str) -> usize {
+    let mut count = 0;
+    let mut start: Option<usize> = None;
+    let mut i = 0;
+    while i < text.len() {
+        let (alphanumeric, len) = char_at(text, i);
+        match (alphanumeric, start) {
+            (true, None) => start = Some(i),
+            (false, Some(from)) => {
+                count += usize::from(i - from < MAX_WORD_BYTES);
+                start = None;
+            }
+            _ => {}
+        }
+        i += len;
+    }
+    if let Some(from) = start {
+        count += usize::from(text.len() - from < MAX_WORD_BYTES);
+    }
+    count
+}
+
 /// Whether the character at byte `i` is alphanumeric, and its length.
 #[inline]
 fn char_at(text: &str, i: usize) -> (bool, usize) {
@@ -127,10 +222,14 @@ impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
         while let Some((from, to)) = self.next_word() {
             let tokenizer = &mut *self.tokenizer;
-            tokenizer.token.position = tokenizer.token.position.wrapping_add(1);
+            self.word = self.word.wrapping_add(1);
             if to - from >= MAX_WORD_BYTES {
                 continue;
             }
+            tokenizer.token.position = match tokenizer.stride.as_mut() {
+                Some(stride) => stride.relative(self.word),
+                None => self.word,
+            };
             let raw = &self.text[from..to];
             tokenizer.token.text.clear();
             match tokenizer.remembered.get(raw) {
@@ -228,6 +327,39 @@ mod tests {
             proptest::prop_assert_eq!(&first, &all(&mut theirs, &text));
             proptest::prop_assert_eq!(&first, &all(&mut ours, &text));
         }
+    }
+
+    #[test]
+    fn words_are_counted_as_the_analyzer_makes_tokens() {
+        let mut ours = TextAnalyzer::from(WordTokenizer::new(true));
+        for text in SAMPLES {
+            assert_eq!(count_words(text), all(&mut ours, text).len(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn indexing_strides_values_and_keeps_tokens() {
+        let mut indexing = TextAnalyzer::from(WordTokenizer::indexing());
+        let mut plain = TextAnalyzer::from(WordTokenizer::new(true));
+        let first = format!("{FIRST_VALUE}Talks resumed");
+        let texts: Vec<String> = all(&mut indexing, &first)
+            .into_iter()
+            .map(|t| t.0)
+            .collect();
+        assert_eq!(texts, vec!["talk", "resum"]);
+        // The second value starts its stride, relative to tantivy's end
+        // position after the first (2) plus its gap of one.
+        let second = all(&mut indexing, "in Muscat");
+        assert_eq!(second[0].1, PASSAGE_STRIDE as usize - 3);
+        assert_eq!(
+            second.iter().map(|t| &t.0).collect::<Vec<_>>(),
+            all(&mut plain, "in Muscat")
+                .iter()
+                .map(|t| &t.0)
+                .collect::<Vec<_>>()
+        );
+        // A first value starts over.
+        assert_eq!(all(&mut indexing, &first)[0].1, 0);
     }
 
     #[test]
