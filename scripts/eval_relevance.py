@@ -319,17 +319,16 @@ def print_report(result, out=sys.stdout):
         print(f"  {engine}: NOT RUN: {reason}", file=out)
     print(file=out)
 
-    short = {"briefs": "briefs", "fts5": "fts5", "tantivy": "tantivy", "lucene": "lucene"}
-    header = f"{'topic':<16} {'rel':>4}  " + "  ".join(f"{short[e]:>7} nDCG  MAP " for e in engines)
-    print("per topic: nDCG@10 and MAP@100 (P@10 in --json); * = briefs below the best peer on nDCG@10",
-          file=out)
-    print(header, file=out)
+    print("per topic: P@10, nDCG@10, MAP@100 of each engine; * = briefs below the best peer "
+          "on nDCG@10", file=out)
+    print(f"{'':<22}" + "".join(f" | {engine:<18}" for engine in engines), file=out)
+    print(f"{'topic':<16} {'rel':>4} " + "".join(" |  P@10  nDCG   MAP" for _ in engines), file=out)
     for topic in topics:
         row = result["per_topic"][topic]
-        cells = "  ".join(f"{'':>7} {fmt(row['engines'][e]['ndcg10'])} {fmt(row['engines'][e]['map100'])}"
-                          for e in engines)
+        cells = "".join(" | " + " ".join(f"{row['engines'][e][key]:.3f}" for key, _ in METRICS)
+                        for e in engines)
         mark = "*" if row.get("briefs_vs_best_peer") == "loss" else " "
-        print(f"{topic:<16} {row['relevant']:>4} {mark}{cells}", file=out)
+        print(f"{topic:<16} {row['relevant']:>4}{mark}{cells}", file=out)
     print(file=out)
 
     print("| engine (all words required) | P@10 | nDCG@10 | MAP@100 |", file=out)
