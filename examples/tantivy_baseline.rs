@@ -54,7 +54,9 @@ fn index(stories: &Path, dir: &Path) -> Result<usize> {
     );
     let index = Index::create_in_dir(dir, schema)
         .with_context(|| format!("failed to create a tantivy index in {}", dir.display()))?;
-    let mut writer: IndexWriter = index.writer(256_000_000)?;
+    // One indexing thread keeps the stories in file order, so that equal scores
+    // are broken the same way on every run (by file order, as FTS5 and Lucene do).
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, 256_000_000)?;
     let file = std::fs::File::open(stories)
         .with_context(|| format!("failed to open {}", stories.display()))?;
     let mut count = 0;
@@ -81,6 +83,8 @@ fn index(stories: &Path, dir: &Path) -> Result<usize> {
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
+    let segments = index.searchable_segment_ids()?.len();
+    eprintln!("tantivy_baseline: {segments} segment(s)");
     Ok(count)
 }
 

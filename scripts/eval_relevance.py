@@ -227,7 +227,7 @@ def engine_tantivy(args, stories, queries, work):
     write_stories_jsonl(stories, stories_path)
     index_dir = os.path.join(work, "tantivy-index")
     started = time.monotonic()
-    run([args.tantivy_bin, "index", stories_path, index_dir])
+    indexed = run([args.tantivy_bin, "index", stories_path, index_dir])
     index_s = time.monotonic() - started
     done = run([args.tantivy_bin, "search", index_dir, str(DEPTH)],
                input="".join(query + "\n" for _, query in queries))
@@ -236,7 +236,8 @@ def engine_tantivy(args, stories, queries, work):
         raise EngineUnavailable(f"tantivy_baseline answered {len(answers)} of {len(queries)} queries")
     rankings = {topic: [hit["id"] for hit in answer["hits"]]
                 for (topic, _), answer in zip(queries, answers)}
-    return rankings, {"index_s": round(index_s, 2), "bin": args.tantivy_bin}
+    return rankings, {"index_s": round(index_s, 2), "bin": args.tantivy_bin,
+                      "index_log": indexed.stderr.strip()}
 
 
 def find_anserini_jar(cache):
