@@ -578,10 +578,10 @@ impl Searcher {
 
     /// "Did you mean": when a word of the query is not in the index, or the
     /// query finds fewer than `FEW_BRIEFS` briefs, each such word (absent,
-    /// or far rarer than a near spelling) is replaced by the most frequent
-    /// word of the index within one edit (two for words of five letters or
-    /// more), written as the archive writes it; the corrected query is
-    /// suggested when it finds more briefs.
+    /// or far rarer than a near spelling) is replaced by the nearest word of
+    /// the index (`near_terms`), ten times as frequent at least, written as
+    /// the archive writes it; the corrected query is suggested when it
+    /// finds more briefs.
     fn suggestion(
         &self,
         searcher: &tantivy::Searcher,
@@ -608,18 +608,22 @@ impl Searcher {
             if df > 0 && !few {
                 continue;
             }
-            let distance = if word.analysed.chars().count() >= 5 {
-                2
-            } else {
-                1
-            };
-            let mut candidates: Vec<(usize, u64, String)> =
-                similar_terms(searcher, fields, &word.sections, &word.analysed, distance)
-                    .into_iter()
-                    .filter(|(term, n)| *term != word.analysed && *n >= (df * 10).max(1))
-                    .filter(|(term, _)| term.chars().any(char::is_alphabetic))
-                    .map(|(term, n)| (query::edit_distance(&word.analysed, &term), n, term))
-                    .collect();
+            let written = word.written.to_lowercase();
+            let similar = near_terms(searcher, fields, &word.sections, &word.analysed);
+            let mut candidates: Vec<(usize, u64, String)> = similar
+                .into_iter()
+                .filter(|(term, n)| *term != word.analysed && *n >= (df * 10).max(1))
+                .filter(|(term, _)| term.chars().any(char::is_alphabetic))
+                .map(|(term, n)| {
+                    // Near both the stem and the word as written: the
+                    // stem of `coffe` is `coff`, one edit from `off`
+                    // and from `coffe` (coffee), but `coffe` is
+                    // written as typed.
+                    let near = query::edit_distance(&word.analysed, &term)
+                        + query::edit_distance(&written, &term);
+                    (near, n, term)
+                })
+                .collect();
             // Nearest first, then the most frequent.
             candidates.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
             let Some((_, _, term)) = candidates.into_iter().next() else {
@@ -963,10 +967,10 @@ impl Searcher {
 
 /// Fewer matching briefs than this, and a query's words are checked for
 /// near spellings that find more.
-pub const FEW_BRIEFS: u64 = 3;
+pub const FEW_BRIEFS: u64 = 5;
 
 /// How many briefs holding a suggested word are read for its spelling.
-const SURFACE_BRIEFS: usize = 8;
+const SURFACE_BRIEFS: usize = 4;
 
 /// `query` with the first whole-word `word` replaced by `by`.
 fn replace_word(query: &str, word: &str, by: &str) -> Option<String> {
@@ -984,6 +988,27 @@ fn replace_word(query: &str, word: &str, by: &str) -> Option<String> {
     None
 }
 
+/// The words of the index near a word that may be misspelt, cheapest
+/// search first: within one edit; else, for words of five letters or more,
+/// within two edits among the words with the same first letter; else within
+/// two edits.
+fn near_terms(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    sections: &[Section],
+    word: &str,
+) -> Vec<(String, u64)> {
+    let found = similar_terms_from(searcher, fields, sections, word, 1, false);
+    if found.iter().any(|(term, _)| term != word) || word.chars().count() < 5 {
+        return found;
+    }
+    let found = similar_terms_from(searcher, fields, sections, word, 2, true);
+    if found.iter().any(|(term, _)| term != word) {
+        return found;
+    }
+    similar_terms_from(searcher, fields, sections, word, 2, false)
+}
+
 /// The words of the searched sections within `distance` edits of `word`
 /// (an analysed word), with the number of briefs holding each (its most
 /// frequent section's), most frequent first: the term dictionaries walked
@@ -995,21 +1020,52 @@ pub(crate) fn similar_terms(
     word: &str,
     distance: u32,
 ) -> Vec<(String, u64)> {
+    similar_terms_from(searcher, fields, sections, word, distance, false)
+}
+
+/// `similar_terms`, among the words with the same first letter only when
+/// `same_start` (a much smaller walk of the dictionary).
+fn similar_terms_from(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    sections: &[Section],
+    word: &str,
+    distance: u32,
+    same_start: bool,
+) -> Vec<(String, u64)> {
+    // The keys starting with the word's first character: [first, next).
+    let start: Option<(Vec<u8>, Vec<u8>)> = word.chars().next().filter(|_| same_start).map(|c| {
+        let mut first = [0u8; 4];
+        let first = c.encode_utf8(&mut first).as_bytes().to_vec();
+        let mut next = first.clone();
+        if let Some(last) = next.last_mut() {
+            *last = last.saturating_add(1);
+        }
+        (first, next)
+    });
     let mut found: HashMap<String, u64> = HashMap::new();
+    let distance = distance.min(query::MAX_FUZZY_DISTANCE) as u8;
+    // One automaton for every field and segment (the term's field does not
+    // matter to it).
+    let Some(&first) = sections.first() else {
+        return Vec::new();
+    };
+    let term = Term::from_field_text(fields.section_field(first), word);
+    let Ok(automaton) = FuzzyTermQuery::new(term, distance, true).automaton() else {
+        return Vec::new();
+    };
     for &section in sections {
         let field = fields.section_field(section);
         let mut in_field: HashMap<String, u64> = HashMap::new();
-        let query = FuzzyTermQuery::new(
-            Term::from_field_text(field, word),
-            distance.min(query::MAX_FUZZY_DISTANCE) as u8,
-            true,
-        );
         for segment in searcher.segment_readers() {
-            let (Ok(inverted), Ok(automaton)) = (segment.inverted_index(field), query.automaton())
-            else {
+            let Ok(inverted) = segment.inverted_index(field) else {
                 continue;
             };
-            let Ok(mut stream) = inverted.terms().search(automaton).into_stream() else {
+            let mut builder = inverted.terms().search(&automaton);
+            if let Some((first, next)) = &start {
+                builder = builder.ge(first).lt(next);
+            }
+            let Ok(mut stream) = builder.into_stream() else {
                 continue;
             };
             while stream.advance() {

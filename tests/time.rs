@@ -541,3 +541,64 @@ fn the_cap_is_visible_and_reachable() {
     assert!(stdout(&text).contains("**strait**"), "{}", stdout(&text));
     assert!(stdout(&text).contains(&format!("matches: {} passages", shown + more)));
 }
+
+#[test]
+fn briefs_of_one_day_are_ordered_by_relevance() {
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    let brief = |title: &str, body: &str| {
+        Fixture {
+            title,
+            lede: "A short lede about the day's shipping news.",
+            caption: None,
+            takeaways: &[],
+            analysis: None,
+            body: &[body],
+        }
+        .render()
+    };
+    write(
+        &corpus,
+        "2025-05-01-a-passing-mention.txt",
+        &brief("Port Schedules Slip", "One convoy was mentioned in passing among many other schedules, berths, cranes, tugs and pilots."),
+    );
+    write(
+        &corpus,
+        "2025-05-01-all-about-convoys.txt",
+        &brief(
+            "Convoys Resume",
+            "Convoys resumed; the convoys were escorted, and more convoys are planned.",
+        ),
+    );
+    write(
+        &corpus,
+        "2025-04-01-earlier-convoy.txt",
+        &brief("An Earlier Convoy", "A convoy sailed a month before."),
+    );
+    let out = briefs(dir.path(), &["index", "corpus", "--index", "idx"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for order in ["date", "-date"] {
+        let out = query(
+            dir.path(),
+            "idx",
+            "convoys",
+            &["--sort", order, "--per-brief", "1"],
+        );
+        let ids = brief_ids(&hits(&out));
+        let same_day = [
+            "2025-05-01-all-about-convoys".to_string(),
+            "2025-05-01-a-passing-mention".to_string(),
+        ];
+        let expected: Vec<String> = if order == "date" {
+            std::iter::once("2025-04-01-earlier-convoy".to_string())
+                .chain(same_day)
+                .collect()
+        } else {
+            same_day
+                .into_iter()
+                .chain(std::iter::once("2025-04-01-earlier-convoy".to_string()))
+                .collect()
+        };
+        assert_eq!(ids, expected, "{order}");
+    }
+}
