@@ -22,6 +22,7 @@ pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -
             let index_config = IndexConfig {
                 corpora: vec![corpus.clone()],
                 index_dir: config.index_dir.clone(),
+                forget: Vec::new(),
                 rebuild: false,
                 threads: config.threads,
                 memory_mb: index::DEFAULT_MEMORY_MB,
