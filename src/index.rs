@@ -9,7 +9,7 @@
 //! next run picks up where the last commit stopped. All documents of a file
 //! are added between two commits, so no brief is ever half-indexed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -23,7 +23,7 @@ use walkdir::WalkDir;
 
 use crate::actors::{self, Gazetteer, PassageActors};
 use crate::brief::{brief_key, fnv1a, Brief, Section};
-use crate::parse::{self, Format, Skip};
+use crate::parse::{self, Format, ParseOptions, Skip};
 use crate::schema::{Fields, PASSAGE_ACTOR_MASK, SCHEMA_VERSION};
 use crate::store::{self, Payload, Store};
 use crate::tokenizer::FIRST_VALUE;
@@ -46,6 +46,9 @@ pub struct IndexConfig {
     pub actors_file: Option<PathBuf>,
     /// Skip actor recognition (faster; briefs get no actors).
     pub no_actors: bool,
+    /// Column mappings and date order (`--field`, `--date-order`); `None`
+    /// when none was given: the index's remembered ones are used.
+    pub parse: Option<ParseOptions>,
 }
 
 /// What a run did, for the summary.
@@ -63,6 +66,12 @@ pub struct IndexReport {
     pub bytes_read: u64,
     pub skipped: Vec<Skip>,
     pub warnings: Vec<String>,
+    /// Dates that could not be read, over all files.
+    pub bad_dates: usize,
+    /// Record columns that filled no brief field, over all files.
+    pub ignored_fields: BTreeSet<String>,
+    /// The column mappings and date order the run read files with.
+    pub parse: ParseOptions,
     pub elapsed: Duration,
     pub commits: usize,
 }
@@ -84,6 +93,10 @@ struct Manifest {
     /// changes, every file is parsed again.
     #[serde(default)]
     gazetteer: u64,
+    /// The `--field` mappings and `--date-order` files were read with;
+    /// later runs use them until others are given.
+    #[serde(default, skip_serializing_if = "ParseOptions::is_default")]
+    parse: ParseOptions,
 }
 
 /// The index writer's default memory budget, in MB.
@@ -143,6 +156,18 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             .as_bytes(),
         )
     };
+    // Files read with other column mappings or date order are read again.
+    let options = config
+        .parse
+        .clone()
+        .unwrap_or_else(|| manifest.parse.clone());
+    let fingerprint = if options.is_default() {
+        fingerprint
+    } else {
+        fingerprint ^ fnv1a(format!("{options:?}").as_bytes())
+    };
+    report.parse = options.clone();
+    manifest.parse = options.clone();
     let reextract = manifest.gazetteer != fingerprint;
     manifest.gazetteer = fingerprint;
     let found = walk(config, &mut report)?;
@@ -234,13 +259,17 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
                     &file.id_base,
                     file.format,
                     &bytes,
+                    &options,
                 ))?;
             }
             Source::Stream(reader) => {
-                let (hash, bytes) =
-                    parse::stream_json_lines(&file.display, &file.id_base, reader, |parsed| {
-                        ingest.add(parsed)
-                    })?;
+                let (hash, bytes) = parse::stream_json_lines(
+                    &file.display,
+                    &file.id_base,
+                    reader,
+                    &options,
+                    |parsed| ingest.add(parsed),
+                )?;
                 ingest.entry.hash = hash;
                 ingest.report.bytes_read += bytes;
             }
@@ -364,6 +393,10 @@ impl Ingest<'_> {
     fn add(&mut self, mut parsed: parse::ParsedFile) -> Result<()> {
         self.report.warnings.append(&mut parsed.warnings);
         self.report.skipped.append(&mut parsed.skipped);
+        self.report.bad_dates += parsed.bad_dates.count;
+        self.report
+            .ignored_fields
+            .append(&mut parsed.ignored_fields);
         for mut brief in parsed.briefs {
             if !self.ids_in_use.insert(brief.id.clone()) {
                 let unique = unique_id(&brief.id, self.ids_in_use);
@@ -695,7 +728,7 @@ fn walk(config: &IndexConfig, report: &mut IndexReport) -> Result<Vec<Found>> {
                 }),
                 None => report.skipped.push(Skip {
                     what: root_display,
-                    reason: "not a brief file (.txt, .md, .json, .jsonl, .ndjson)".into(),
+                    reason: format!("not a brief file ({})", parse::EXTENSIONS),
                 }),
             }
             continue;
@@ -765,7 +798,7 @@ fn walk(config: &IndexConfig, report: &mut IndexReport) -> Result<Vec<Found>> {
             let Some(format) = Format::from_path(entry.path()) else {
                 report.skipped.push(Skip {
                     what: display,
-                    reason: "not a brief file (.txt, .md, .json, .jsonl, .ndjson)".into(),
+                    reason: format!("not a brief file ({})", parse::EXTENSIONS),
                 });
                 continue;
             };
