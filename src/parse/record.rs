@@ -108,7 +108,11 @@ fn read_date(
 ) -> Option<String> {
     let (raw, parsed) = match cell {
         Cell::Json(Value::Number(n)) => {
-            let date = n.as_i64().and_then(dates::from_epoch);
+            // Epoch seconds or milliseconds, as in a string: 9 to 13 digits.
+            let date = n
+                .as_i64()
+                .filter(|v| (100_000_000..10_000_000_000_000).contains(&v.unsigned_abs()))
+                .and_then(dates::from_epoch);
             (n.to_string(), date.ok_or(dates::DateError::Unknown))
         }
         Cell::Json(Value::String(s)) => (

@@ -594,20 +594,23 @@ impl Builder {
 }
 
 /// The first line of a file without brief structure is its title when it
-/// reads as a headline: at most 120 characters and 20 words, a capital (or
-/// a figure or a quote) first, and no full stop, comma, colon or semicolon
-/// at the end. (The caller also asks that more text follows, and that a
+/// reads as a headline: at most 120 characters and 20 words, holding a
+/// letter, not starting with a lower-case word (`iTunes` is fine, `the` is
+/// not), and not ending in a full stop (`...` is fine), comma, colon or
+/// semicolon. (The caller also asks that more text follows, and that a
 /// line following it directly is much longer, unlike hard-wrapped prose.)
 fn looks_like_a_headline(line: &str) -> bool {
     let line = line.trim();
+    let first_word = line.split_whitespace().next().unwrap_or("");
+    let lower_start =
+        first_word.starts_with(char::is_lowercase) && !first_word.chars().any(char::is_uppercase);
+    let full_stop = line.ends_with('.') && !line.ends_with("...");
     line.chars().count() <= 120
         && line.split_whitespace().count() <= 20
         && line.chars().any(char::is_alphabetic)
-        && line
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || "\"'‘“".contains(c))
-        && !line.ends_with(['.', ',', ':', ';', '…'])
+        && !lower_start
+        && !full_stop
+        && !line.ends_with([',', ':', ';'])
 }
 
 /// Parses a plain-text brief (already decoded, line ends `\n`); `order`
@@ -866,6 +869,21 @@ No related articles found
         assert_eq!(p.body.len(), 2);
         // Nor is the only paragraph.
         assert_eq!(parse("Just a line\n", None).title, None);
+        // Headlines as archives write them.
+        for headline in [
+            "$1m payoff for former Shell boss",
+            "iTunes now selling charity song",
+            "Rivals of the cheapest laptop...",
+            "\u{a3}1.8m fine for broadcaster",
+            "Why did the talks fail?",
+        ] {
+            let p = parse(&format!("{headline}\n\nThe story.\n"), None);
+            assert_eq!(p.title.as_deref(), Some(headline));
+        }
+        for not_headline in ["the talks failed", "Talks failed.", "In short:"] {
+            let p = parse(&format!("{not_headline}\n\nThe story.\n"), None);
+            assert_eq!(p.title, None, "{not_headline}");
+        }
     }
 
     #[test]
