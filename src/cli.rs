@@ -10,7 +10,9 @@ use crate::brief::Section;
 use crate::index::{IndexConfig, COMMIT_EVERY_BYTES, DEFAULT_MEMORY_MB};
 use crate::output::Format;
 use crate::search::SearchRequest;
-use crate::{ActorsConfig, BenchConfig, Command, ParseConfig, QueryConfig, ShowConfig};
+use crate::{
+    ActorsConfig, BenchConfig, Command, ParseConfig, QueryConfig, ServeConfig, ShowConfig,
+};
 
 const DEFAULT_INDEX: &str = "index";
 const DEFAULT_CORPUS: &str = "corpus";
@@ -139,6 +141,18 @@ enum Sub {
         #[arg(long, value_name = "N", default_value_t = 10)]
         limit: usize,
     },
+    /// Serve the index read-only: a JSON API and a search page (loopback by default)
+    Serve {
+        /// Index folder
+        #[arg(long, value_name = "DIR")]
+        index: Option<PathBuf>,
+        /// Address and port to listen on; other than loopback, the archive becomes readable from the network
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+        bind: std::net::SocketAddr,
+        /// Searches running at once, the rest waiting (0 = twice the cores)
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        max_searches: usize,
+    },
     /// Print the parser's view of a file
     Parse {
         file: PathBuf,
@@ -152,13 +166,7 @@ enum Sub {
 }
 
 fn parse_section(value: &str) -> Result<Section, String> {
-    Section::from_name(value).ok_or_else(|| {
-        let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
-        format!(
-            "unknown section `{value}`; valid sections are {}",
-            names.join(", ")
-        )
-    })
+    Section::parse(value)
 }
 
 fn format(json: bool) -> Format {
@@ -213,12 +221,7 @@ impl Cli {
                 explain,
                 json,
             } => {
-                let auto_corpus = match &index {
-                    None if std::path::Path::new(DEFAULT_CORPUS).is_dir() => {
-                        Some(PathBuf::from(DEFAULT_CORPUS))
-                    }
-                    _ => None,
-                };
+                let auto_corpus = default_corpus(&index);
                 Command::Query(QueryConfig {
                     request: SearchRequest {
                         limit,
@@ -274,12 +277,35 @@ impl Cli {
                 runs: runs.max(1),
                 limit,
             }),
+            Sub::Serve {
+                index,
+                bind,
+                max_searches,
+            } => Command::Serve(ServeConfig {
+                auto_corpus: default_corpus(&index),
+                index_dir: index.unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX)),
+                bind,
+                max_searches,
+                threads: default_threads(),
+                progress: std::io::stderr().is_terminal(),
+            }),
             Sub::Parse { file, json, actors } => Command::Parse(ParseConfig {
                 file,
                 format: format(json),
                 actors_file: actors,
             }),
         }
+    }
+}
+
+/// The default corpus, to build the default index from when there is none
+/// (only when no `--index` was given).
+fn default_corpus(index: &Option<PathBuf>) -> Option<PathBuf> {
+    match index {
+        None if std::path::Path::new(DEFAULT_CORPUS).is_dir() => {
+            Some(PathBuf::from(DEFAULT_CORPUS))
+        }
+        _ => None,
     }
 }
 

@@ -78,6 +78,41 @@ fn facet_line(count: &ActorCount, standalone: bool) -> FacetLine<'_> {
     }
 }
 
+/// A hit as the JSON object of the contract (`briefs serve` sends it too).
+pub fn hit_json(hit: &Hit) -> serde_json::Value {
+    as_printed(&hit_line(hit))
+}
+
+/// A value as `--json` prints it: through its text, so that an `f32` score
+/// keeps its short form (4.3288207, not 4.328820705413818).
+fn as_printed<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// The summary of a search as the JSON object of the contract.
+pub fn summary_json(results: &SearchResults) -> serde_json::Value {
+    let line = SummaryLine {
+        kind: "summary",
+        passages: results.passages,
+        briefs: results.briefs,
+        elapsed_ms: (results.elapsed_ms * 1000.0).round() / 1000.0,
+        facets: results
+            .facets
+            .as_ref()
+            .map(|f| f.iter().map(|c| facet_line(c, false)).collect()),
+    };
+    as_printed(&line)
+}
+
+/// An actor count as in `facets` (`standalone`: as `briefs actors --json`
+/// prints it, with `type` and `kind`).
+pub fn actor_count_json(count: &ActorCount, standalone: bool) -> serde_json::Value {
+    serde_json::to_value(facet_line(count, standalone)).unwrap_or_default()
+}
+
 fn json_line<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
     serde_json::to_writer(&mut *out, value).map_err(io::Error::other)?;
     out.write_all(b"\n")

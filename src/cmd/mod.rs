@@ -5,4 +5,5 @@ pub mod bench;
 pub mod index;
 pub mod parse;
 pub mod query;
+pub mod serve;
 pub mod show;

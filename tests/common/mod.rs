@@ -168,3 +168,4 @@ pub fn small_corpus(dir: &Path) {
         "---\ndate: 2026-05-20\nsource: Northern Desk Review\n---\n# Baltic Navies Patrol Undersea Cables\n\nNATO ships stepped up patrols after an anchor dragged across a data cable.\n\n## Key Takeaways\n\n- Finland and Estonia asked NATO for more patrol aircraft.\n- Investigators boarded a tanker suspected of dragging its anchor.\n\n## Strategic Analysis\n\nThe incidents expose how little of the seabed anyone can watch.\n\n## Details\n\nThe damaged cable was repaired within a week.\n",
     );
 }
+pub mod server;
