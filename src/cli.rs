@@ -9,9 +9,11 @@ use clap::{Parser, Subcommand};
 use crate::brief::Section;
 use crate::index::{IndexConfig, COMMIT_EVERY_BYTES, DEFAULT_MEMORY_MB};
 use crate::output::Format;
-use crate::search::SearchRequest;
+use crate::search::{SearchRequest, Sort};
+use crate::when::{self, By, DateRange};
 use crate::{
     ActorsConfig, BenchConfig, Command, ParseConfig, QueryConfig, ServeConfig, ShowConfig,
+    TimelineConfig,
 };
 
 const DEFAULT_INDEX: &str = "index";
@@ -93,6 +95,15 @@ enum Sub {
         /// Say why each hit ranks where it does: the brief's score and the passage's, by term and section
         #[arg(long)]
         explain: bool,
+        /// Only briefs dated on or after DATE: 2026, 2026-02 or 2026-02-05 (briefs without a date are left out)
+        #[arg(long, value_name = "DATE", value_parser = parse_since)]
+        since: Option<i64>,
+        /// Only briefs dated on or before DATE (a year or month counts whole: --until 2026-02 ends on Feb 28)
+        #[arg(long, value_name = "DATE", value_parser = parse_until)]
+        until: Option<i64>,
+        /// Order of the hits: relevance, date (oldest first) or -date (newest first); ties by relevance
+        #[arg(long, value_name = "ORDER", default_value = "relevance", value_parser = parse_sort, allow_hyphen_values = true)]
+        sort: Sort,
         /// JSON Lines output
         #[arg(long)]
         json: bool,
@@ -112,6 +123,42 @@ enum Sub {
         /// Print the actors the index knows (built-in and your own) with their aliases
         #[arg(long)]
         list: bool,
+        /// Only briefs dated on or after DATE: 2026, 2026-02 or 2026-02-05 (briefs without a date are left out)
+        #[arg(long, value_name = "DATE", value_parser = parse_since)]
+        since: Option<i64>,
+        /// Only briefs dated on or before DATE (a year or month counts whole: --until 2026-02 ends on Feb 28)
+        #[arg(long, value_name = "DATE", value_parser = parse_until)]
+        until: Option<i64>,
+        /// JSON Lines output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count matching briefs per year, month or week
+    Timeline {
+        /// The query (every brief without one)
+        #[arg(allow_hyphen_values = true)]
+        query: Option<String>,
+        /// Index folder
+        #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
+        index: PathBuf,
+        /// Length of the periods
+        #[arg(long, value_name = "PERIOD", default_value = "month", value_parser = parse_by)]
+        by: By,
+        /// Only briefs that involve this actor (repeatable: all of them)
+        #[arg(long = "actor", value_name = "A")]
+        actors: Vec<String>,
+        /// With several --actor: any of them instead of all
+        #[arg(long)]
+        any_actor: bool,
+        /// Only these sections (repeatable)
+        #[arg(long = "section", value_name = "S", value_parser = parse_section)]
+        sections: Vec<Section>,
+        /// Only briefs dated on or after DATE: 2026, 2026-02 or 2026-02-05 (briefs without a date are left out)
+        #[arg(long, value_name = "DATE", value_parser = parse_since)]
+        since: Option<i64>,
+        /// Only briefs dated on or before DATE (a year or month counts whole: --until 2026-02 ends on Feb 28)
+        #[arg(long, value_name = "DATE", value_parser = parse_until)]
+        until: Option<i64>,
         /// JSON Lines output
         #[arg(long)]
         json: bool,
@@ -122,6 +169,9 @@ enum Sub {
         /// Index folder
         #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
         index: PathBuf,
+        /// Highlight this query's matches in the whole brief
+        #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
+        query: Option<String>,
         /// JSON output (the parse object)
         #[arg(long)]
         json: bool,
@@ -167,6 +217,27 @@ enum Sub {
 
 fn parse_section(value: &str) -> Result<Section, String> {
     Section::parse(value)
+}
+
+fn parse_since(value: &str) -> Result<i64, String> {
+    when::span(value)
+        .map(|(from, _)| from)
+        .ok_or_else(|| when::bad_date(value))
+}
+
+fn parse_until(value: &str) -> Result<i64, String> {
+    when::span(value)
+        .map(|(_, to)| to)
+        .ok_or_else(|| when::bad_date(value))
+}
+
+fn parse_sort(value: &str) -> Result<Sort, String> {
+    Sort::parse(value)
+}
+
+fn parse_by(value: &str) -> Result<By, String> {
+    By::from_name(value)
+        .ok_or_else(|| format!("unknown period `{value}`; valid periods are year, month, week"))
 }
 
 fn format(json: bool) -> Format {
@@ -219,6 +290,9 @@ impl Cli {
                 actor_in,
                 facets,
                 explain,
+                since,
+                until,
+                sort,
                 json,
             } => {
                 let auto_corpus = default_corpus(&index);
@@ -232,6 +306,12 @@ impl Cli {
                         actor_in_passage: actor_in == "passage",
                         facets,
                         explain,
+                        dates: DateRange {
+                            from: since,
+                            to: until,
+                        },
+                        sort,
+                        suggest: true,
                         ..SearchRequest::new(&query)
                     },
                     actor_names: actors,
@@ -245,9 +325,37 @@ impl Cli {
             Sub::Show {
                 brief_id,
                 index,
+                query,
                 json,
             } => Command::Show(ShowConfig {
                 brief_id,
+                index_dir: index,
+                query,
+                format: format(json),
+            }),
+            Sub::Timeline {
+                query,
+                index,
+                by,
+                actors,
+                any_actor,
+                sections,
+                since,
+                until,
+                json,
+            } => Command::Timeline(TimelineConfig {
+                request: SearchRequest {
+                    limit: 0,
+                    sections,
+                    any_actor,
+                    dates: DateRange {
+                        from: since,
+                        to: until,
+                    },
+                    ..SearchRequest::new(query.as_deref().unwrap_or("*"))
+                },
+                actor_names: actors,
+                by,
                 index_dir: index,
                 format: format(json),
             }),
@@ -257,6 +365,8 @@ impl Cli {
                 kind,
                 limit,
                 list,
+                since,
+                until,
                 json,
             } => Command::Actors(ActorsConfig {
                 query,
@@ -264,6 +374,10 @@ impl Cli {
                 kind,
                 limit,
                 list,
+                dates: DateRange {
+                    from: since,
+                    to: until,
+                },
                 format: format(json),
             }),
             Sub::Bench {

@@ -286,6 +286,15 @@ async fn drive(client: &Client, dir: &Path, base: &str) {
     )
     .await;
     until(client, "document.querySelector('input[value=\"/country/Israel\"]') && document.querySelector('input[value=\"/country/Israel\"]').checked", "Israel ticked after the reload of results").await;
+    until(
+        client,
+        &format!(
+            "document.getElementById('status').textContent.includes('in {} brief')",
+            israel.1
+        ),
+        "the summary of the Israel briefs (the count Israel showed)",
+    )
+    .await;
     let after = facet_values(client, "country").await;
     assert_eq!(
         after.iter().map(|v| (&v.0, v.1)).collect::<Vec<_>>(),
@@ -500,6 +509,55 @@ async fn drive(client: &Client, dir: &Path, base: &str) {
     )
     .await;
     assert_eq!(js(client, "return [window.pwned === undefined, document.querySelectorAll('#hits img, #hits b, #hits script').length];").await, json!([true, 0]));
+
+    // Newest first, and from a month on: in the URL, as the CLI orders them.
+    client.goto(&format!("{base}/?q=talks")).await.unwrap();
+    until(
+        client,
+        "document.querySelectorAll('#hits li.hit').length > 0",
+        "talks",
+    )
+    .await;
+    client
+        .find(Locator::Id("sort"))
+        .await
+        .unwrap()
+        .select_by_value("-date")
+        .await
+        .unwrap();
+    until(
+        client,
+        "location.search.includes('sort=-date')",
+        "the order in the URL",
+    )
+    .await;
+    let newest = cli_hits(dir, "talks", &["--sort", "-date"]);
+    until(client, &format!("document.querySelector('#hits li.hit') && document.querySelector('#hits li.hit').dataset.brief === {:?}", newest[0].0), "newest first").await;
+    assert_eq!(page_hits(client).await, newest);
+    client
+        .find(Locator::Id("since"))
+        .await
+        .unwrap()
+        .send_keys("2026-05\u{E007}")
+        .await
+        .unwrap();
+    until(
+        client,
+        "location.search.includes('since=2026-05')",
+        "the date in the URL",
+    )
+    .await;
+    let since = cli_hits(dir, "talks", &["--sort", "-date", "--since", "2026-05"]);
+    until(
+        client,
+        &format!(
+            "document.querySelectorAll('#hits li.hit').length === {}",
+            since.len()
+        ),
+        "hits from May on",
+    )
+    .await;
+    assert_eq!(page_hits(client).await, since);
 
     // 375 px wide: no sideways scrolling; filters fold away; keyboard alone.
     client.set_window_size(375, 812).await.unwrap();

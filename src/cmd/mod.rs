@@ -7,3 +7,4 @@ pub mod parse;
 pub mod query;
 pub mod serve;
 pub mod show;
+pub mod timeline;

@@ -25,6 +25,9 @@ pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -
     }
     let searcher = Searcher::new(store)?;
     let results = searcher.search(&request)?;
+    for note in &results.notes {
+        writeln!(err, "note: {note}")?;
+    }
     output::print_results(out, &results, config.format)?;
     if results.passages == 0 {
         writeln!(

@@ -16,9 +16,10 @@ use tokio::sync::Semaphore;
 use crate::brief::Section;
 use crate::output;
 use crate::query::QueryError;
-use crate::search::{ActorCount, SearchRequest};
+use crate::search::{ActorCount, SearchRequest, Sort};
 use crate::serve::state::{Generation, Shared};
 use crate::store::display_dir;
+use crate::when::{self, DateRange};
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 1000;
@@ -215,6 +216,9 @@ const SEARCH_PARAMS: &[&str] = &[
     "offset",
     "facets",
     "explain",
+    "since",
+    "until",
+    "sort",
 ];
 
 /// What `/api/search` was asked, before actor names are resolved.
@@ -233,6 +237,22 @@ fn search_ask(params: &Params) -> Result<SearchAsk, ApiError> {
     request.any_actor = params.flag("any_actor")?;
     request.facets = params.flag("facets")?;
     request.explain = params.flag("explain")?;
+    request.suggest = true;
+    if let Some(sort) = params.one("sort").filter(|s| !s.is_empty()) {
+        request.sort = Sort::parse(sort).map_err(ApiError::bad)?;
+    }
+    let date = |key: &str| -> Result<Option<(i64, i64)>, ApiError> {
+        match params.one(key).map(str::trim).filter(|d| !d.is_empty()) {
+            None => Ok(None),
+            Some(d) => when::span(d)
+                .map(Some)
+                .ok_or_else(|| ApiError::bad(when::bad_date(d))),
+        }
+    };
+    request.dates = DateRange {
+        from: date("since")?.map(|(from, _)| from),
+        to: date("until")?.map(|(_, to)| to),
+    };
     request.actor_in_passage = match params.one("actor_in") {
         None | Some("brief") => false,
         Some("passage") => true,
@@ -331,6 +351,7 @@ fn run_search(generation: &Generation, ask: SearchAsk) -> ApiResult {
                     offset: 0,
                     facets: true,
                     explain: false,
+                    suggest: false,
                     actor_groups: groups
                         .iter()
                         .filter(|(k, _)| **k != at)

@@ -1,5 +1,5 @@
-// briefs search page. All state lives in the URL (q, actor, section, page,
-// brief), so a search can be shared and Back / Forward replay it. Text from
+// briefs search page. All state lives in the URL (q, actor, section, since,
+// until, sort, page, brief), so a search can be shared and Back / Forward replay it. Text from
 // briefs is only ever inserted with textContent, never parsed as HTML.
 "use strict";
 
@@ -31,6 +31,9 @@ function readState() {
     sections: p.getAll("section"),
     page: Number.isFinite(page) && page > 0 ? page : 1,
     brief: p.get("brief") || "",
+    sort: p.get("sort") || "",
+    since: p.get("since") || "",
+    until: p.get("until") || "",
   };
 }
 
@@ -39,6 +42,9 @@ function urlOf(state) {
   if (state.q) p.set("q", state.q);
   for (const a of state.actors) p.append("actor", a);
   for (const s of state.sections) p.append("section", s);
+  if (state.since) p.set("since", state.since);
+  if (state.until) p.set("until", state.until);
+  if (state.sort) p.set("sort", state.sort);
   if (state.page > 1) p.set("page", String(state.page));
   if (state.brief) p.set("brief", state.brief);
   const qs = p.toString();
@@ -128,6 +134,10 @@ function render() {
   if (document.activeElement !== box || box.value.trim() !== state.q.trim()) box.value = state.q;
   document.title = state.brief ? "briefs — brief" : state.q ? `briefs — ${state.q}` : "briefs";
   renderSections(state);
+  $("sort").value = state.sort;
+  for (const key of ["since", "until"]) {
+    if (document.activeElement !== $(key)) $(key).value = state[key];
+  }
   if (state.brief) return renderBrief(state);
   $("brief").hidden = true;
   $("hits").hidden = false;
@@ -184,6 +194,9 @@ async function renderSearch(state) {
   });
   for (const a of state.actors) p.append("actor", a);
   for (const s of state.sections) p.append("section", s);
+  if (state.since) p.set("since", state.since);
+  if (state.until) p.set("until", state.until);
+  if (state.sort) p.set("sort", state.sort);
   let data;
   try {
     data = await getJSON("/api/search?" + p.toString());
@@ -325,7 +338,7 @@ async function renderBrief(state) {
     const chips = el("ul", { class: "chips", "aria-label": "Actors" });
     for (const a of b.actors) {
       const name = a.split("/").pop();
-      const target = urlOf({ q: state.q || "*", actors: [a], sections: [], page: 1, brief: "" });
+      const target = urlOf({ q: state.q || "*", actors: [a], sections: [], page: 1, brief: "", sort: "", since: "", until: "" });
       chips.append(el("li", {}, el("a", { href: target, "data-nav": true, title: a }, el("bdi", {}, name))));
     }
     view.append(chips);
@@ -414,6 +427,16 @@ function init() {
       searchNow(true);
     }
   });
+  $("sort").addEventListener("change", () => {
+    typingEntry = false;
+    go({ ...readState(), sort: $("sort").value, page: 1, brief: "" }, false);
+  });
+  for (const key of ["since", "until"]) {
+    $(key).addEventListener("change", () => {
+      typingEntry = false;
+      go({ ...readState(), [key]: $(key).value.trim(), page: 1, brief: "" }, false);
+    });
+  }
   window.addEventListener("popstate", () => { typingEntry = false; render(); });
   if (window.matchMedia("(max-width: 720px)").matches) $("filters-box").open = false;
   render();
