@@ -35,20 +35,23 @@ pub struct Cli {
 enum Sub {
     /// Index folders of briefs (default corpus/) into an index (default index/)
     Index {
-        /// Folders or files of briefs (.txt, .md, .json, .jsonl, .ndjson)
+        /// Folders or files of briefs (.txt, .md, .json, .jsonl, .ndjson) to add or update; none: every corpus the index remembers (a new index: corpus/)
         #[arg(value_name = "CORPUS")]
         corpora: Vec<PathBuf>,
+        /// Remove this corpus and its briefs from the index (repeatable)
+        #[arg(long, value_name = "PATH")]
+        forget: Vec<PathBuf>,
         /// Index folder
         #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
         index: PathBuf,
-        /// Start over instead of updating incrementally
+        /// Re-read every corpus into a new index, then switch to it (the old one answers until then)
         #[arg(long)]
         rebuild: bool,
-        /// Indexing threads (default: the number of cores, at most 8)
-        #[arg(long, value_name = "N")]
+        /// Indexing threads, 1 to 64 (default: the number of cores, at most 8)
+        #[arg(long, value_name = "N", value_parser = parse_threads)]
         threads: Option<usize>,
-        /// Memory budget of the indexing run, in MB: half for tantivy's in-memory segments, half for the rest (fewer threads when it is small)
-        #[arg(long, value_name = "MB", default_value_t = DEFAULT_MEMORY_MB)]
+        /// Memory budget of the indexing run, 32 to 65536 MB: half for tantivy's in-memory segments, half for the rest (fewer threads when it is small)
+        #[arg(long, value_name = "MB", default_value_t = DEFAULT_MEMORY_MB, value_parser = parse_memory)]
         memory: usize,
         /// Your own actors (the data/actors.toml format): added to the built-in ones, kept by the index
         #[arg(long, value_name = "FILE")]
@@ -256,6 +259,7 @@ impl Cli {
         match self.command {
             Sub::Index {
                 corpora,
+                forget,
                 index,
                 rebuild,
                 threads,
@@ -264,11 +268,8 @@ impl Cli {
                 no_actors,
                 commit_every,
             } => Command::Index(IndexConfig {
-                corpora: if corpora.is_empty() {
-                    vec![PathBuf::from(DEFAULT_CORPUS)]
-                } else {
-                    corpora
-                },
+                corpora,
+                forget,
                 index_dir: index,
                 rebuild,
                 threads: threads.unwrap_or_else(default_threads),
@@ -421,6 +422,38 @@ fn default_corpus(index: &Option<PathBuf>) -> Option<PathBuf> {
         }
         _ => None,
     }
+}
+
+/// `--memory`: a number of MB in the range the run can keep.
+fn parse_memory(value: &str) -> Result<usize, String> {
+    let range = crate::index::MEMORY_MB_RANGE;
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|mb| range.contains(mb))
+        .ok_or_else(|| {
+            format!(
+                "give a number of MB from {} to {} (the budget of the whole indexing run)",
+                range.start(),
+                range.end()
+            )
+        })
+}
+
+/// `--threads`: a number of indexing threads in the valid range.
+fn parse_threads(value: &str) -> Result<usize, String> {
+    let range = crate::index::THREADS_RANGE;
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "give a number of threads from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
 }
 
 fn default_threads() -> usize {

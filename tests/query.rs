@@ -385,7 +385,7 @@ fn a_fresh_checkout_builds_its_index_on_first_query() {
     let out = briefs(dir.path(), &["query", "convoys", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stderr(&out).contains("no index at index/: building it from corpus/ first"));
-    assert!(dir.path().join("index/meta.json").is_file());
+    assert!(dir.path().join("index/CURRENT").is_file());
     let again = briefs(dir.path(), &["query", "convoys", "--json"]);
     assert!(!stderr(&again).contains("building"));
 }

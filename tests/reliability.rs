@@ -249,7 +249,7 @@ fn a_damaged_index_gives_one_line_that_says_to_rebuild() {
         let dir = TempDir::new().unwrap();
         small_corpus(&dir.path().join("corpus"));
         index_ok(dir.path());
-        damage(&dir.path().join("idx"));
+        damage(&generation(&dir.path().join("idx")));
         for args in [
             &["query", "convoys", "--index", "idx"][..],
             &["index", "corpus", "--index", "idx"],

@@ -64,6 +64,7 @@ pub fn ensure_index(
     let index_config = IndexConfig {
         corpora: vec![corpus.to_path_buf()],
         index_dir: index_dir.to_path_buf(),
+        forget: Vec::new(),
         rebuild: false,
         threads,
         memory_mb: index::DEFAULT_MEMORY_MB,

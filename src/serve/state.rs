@@ -20,15 +20,17 @@ pub struct Generation {
     pub gazetteer: Gazetteer,
     /// Briefs in this commit.
     pub briefs: u64,
-    /// The bytes of `meta.json` this generation was opened from.
+    /// The generation's name and `meta.json` as they were when it was
+    /// opened.
     meta: Vec<u8>,
     pub opened: SystemTime,
 }
 
 impl Generation {
-    /// Opens the index's last commit. `meta.json` is read first: should a
-    /// commit land while this runs, the next check sees a change and opens
-    /// again.
+    /// Opens the index's current generation, and holds its readers' lock
+    /// while it is served (so `briefs index` keeps its files). Its name and
+    /// `meta.json` are read first: should a commit land while this runs,
+    /// the next check sees a change and opens again.
     pub fn open(dir: &Path) -> Result<Generation> {
         if !store::has_index(dir) {
             return Err(store::NoIndex(dir.to_path_buf()).into());
@@ -54,9 +56,19 @@ impl Generation {
     }
 }
 
+/// What changes when `briefs index` makes a new commit visible: the name
+/// of the generation `CURRENT` names and that generation's `meta.json`
+/// (for an index of the layout before generations, its `meta.json`).
 fn read_meta(dir: &Path) -> Result<Vec<u8>> {
-    let path = dir.join("meta.json");
-    std::fs::read(&path).with_context(|| format!("failed to read {}", path.display()))
+    let (mut out, meta) = match store::current_generation(dir)? {
+        Some(name) => (name.clone().into_bytes(), dir.join(name).join("meta.json")),
+        None => (Vec::new(), dir.join("meta.json")),
+    };
+    out.push(b'\n');
+    let bytes =
+        std::fs::read(&meta).with_context(|| format!("failed to read {}", meta.display()))?;
+    out.extend(bytes);
+    Ok(out)
 }
 
 /// The generation being served, replaced whole by a newer one.
@@ -80,7 +92,7 @@ impl Shared {
             .clone()
     }
 
-    /// Opens the index again when its `meta.json` changed since the
+    /// Opens the index again when its current generation changed since the
     /// generation being served was opened; swaps only a fully opened one.
     /// Returns the new generation, if any.
     pub fn refresh(&self) -> Result<Option<Arc<Generation>>> {
