@@ -64,6 +64,18 @@ impl Section {
     }
 
     /// Accepts the section name, the query field name and a few plurals.
+    /// A section named by the user, or the one-line error the CLI and the
+    /// HTTP API give for an unknown name.
+    pub fn parse(value: &str) -> Result<Section, String> {
+        Section::from_name(value).ok_or_else(|| {
+            let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
+            format!(
+                "unknown section `{value}`; valid sections are {}",
+                names.join(", ")
+            )
+        })
+    }
+
     pub fn from_name(name: &str) -> Option<Section> {
         let lower = name.trim().to_ascii_lowercase();
         let section = match lower.as_str() {

@@ -15,7 +15,8 @@ use crate::parse::ParseOptions;
 use crate::search::{SearchRequest, Sort};
 use crate::when::{self, By, DateRange};
 use crate::{
-    ActorsConfig, BenchConfig, Command, ParseConfig, QueryConfig, ShowConfig, TimelineConfig,
+    ActorsConfig, BenchConfig, Command, ParseConfig, QueryConfig, ServeConfig, ShowConfig,
+    TimelineConfig,
 };
 
 const DEFAULT_INDEX: &str = "index";
@@ -202,6 +203,18 @@ enum Sub {
         #[arg(long, value_name = "N", default_value_t = 10)]
         limit: usize,
     },
+    /// Serve the index read-only: a JSON API and a search page (loopback by default)
+    Serve {
+        /// Index folder
+        #[arg(long, value_name = "DIR")]
+        index: Option<PathBuf>,
+        /// Address and port to listen on; other than loopback, the archive becomes readable from the network
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+        bind: std::net::SocketAddr,
+        /// Searches running at once, the rest waiting (0 = twice the cores)
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        max_searches: usize,
+    },
     /// Print the parser's view of a file
     Parse {
         file: PathBuf,
@@ -241,13 +254,7 @@ fn parse_options(
 }
 
 fn parse_section(value: &str) -> Result<Section, String> {
-    Section::from_name(value).ok_or_else(|| {
-        let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
-        format!(
-            "unknown section `{value}`; valid sections are {}",
-            names.join(", ")
-        )
-    })
+    Section::parse(value)
 }
 
 fn parse_since(value: &str) -> Result<i64, String> {
@@ -263,9 +270,7 @@ fn parse_until(value: &str) -> Result<i64, String> {
 }
 
 fn parse_sort(value: &str) -> Result<Sort, String> {
-    Sort::from_name(value).ok_or_else(|| {
-        format!("unknown order `{value}`; valid orders are relevance, date (oldest first), -date (newest first)")
-    })
+    Sort::parse(value)
 }
 
 fn parse_by(value: &str) -> Result<By, String> {
@@ -329,12 +334,7 @@ impl Cli {
                 sort,
                 json,
             } => {
-                let auto_corpus = match &index {
-                    None if std::path::Path::new(DEFAULT_CORPUS).is_dir() => {
-                        Some(PathBuf::from(DEFAULT_CORPUS))
-                    }
-                    _ => None,
-                };
+                let auto_corpus = default_corpus(&index);
                 Command::Query(QueryConfig {
                     request: SearchRequest {
                         limit,
@@ -430,6 +430,18 @@ impl Cli {
                 runs: runs.max(1),
                 limit,
             }),
+            Sub::Serve {
+                index,
+                bind,
+                max_searches,
+            } => Command::Serve(ServeConfig {
+                auto_corpus: default_corpus(&index),
+                index_dir: index.unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX)),
+                bind,
+                max_searches,
+                threads: default_threads(),
+                progress: std::io::stderr().is_terminal(),
+            }),
             Sub::Parse {
                 file,
                 json,
@@ -443,6 +455,17 @@ impl Cli {
                 parse: parse_options(fields, date_order).unwrap_or_default(),
             }),
         }
+    }
+}
+
+/// The default corpus, to build the default index from when there is none
+/// (only when no `--index` was given).
+fn default_corpus(index: &Option<PathBuf>) -> Option<PathBuf> {
+    match index {
+        None if std::path::Path::new(DEFAULT_CORPUS).is_dir() => {
+            Some(PathBuf::from(DEFAULT_CORPUS))
+        }
+        _ => None,
     }
 }
 

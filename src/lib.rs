@@ -15,6 +15,7 @@ pub mod parse;
 pub mod query;
 pub mod schema;
 pub mod search;
+pub mod serve;
 pub mod snippet;
 pub mod store;
 pub mod tokenizer;
@@ -39,6 +40,7 @@ pub enum Command {
     Actors(ActorsConfig),
     Timeline(TimelineConfig),
     Bench(BenchConfig),
+    Serve(ServeConfig),
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +111,18 @@ pub struct BenchConfig {
     pub limit: usize,
 }
 
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub index_dir: PathBuf,
+    pub bind: std::net::SocketAddr,
+    /// Searches running at once (the rest wait): 0 = twice the cores.
+    pub max_searches: usize,
+    /// Build the index from this corpus first when there is none.
+    pub auto_corpus: Option<PathBuf>,
+    pub threads: usize,
+    pub progress: bool,
+}
+
 /// How a command ended when it did not fail: exit status 0 or 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -128,5 +142,6 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Command::Actors(config) => cmd::actors::execute(&config, out, err),
         Command::Timeline(config) => cmd::timeline::execute(&config, out, err),
         Command::Bench(config) => cmd::bench::execute(&config, out, err),
+        Command::Serve(config) => cmd::serve::execute(&config, err),
     }
 }

@@ -129,6 +129,60 @@ fn facet_line(count: &ActorCount, standalone: bool) -> FacetLine<'_> {
     }
 }
 
+/// A hit as the JSON object of the contract (`briefs serve` sends it too).
+pub fn hit_json(hit: &Hit) -> serde_json::Value {
+    as_printed(&hit_line(hit))
+}
+
+/// A value as `--json` prints it: through its text, so that an `f32` score
+/// keeps its short form (4.3288207, not 4.328820705413818).
+fn as_printed<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// The summary of a search as the JSON object of the contract.
+pub fn summary_json(results: &SearchResults) -> serde_json::Value {
+    let elapsed_ms = (results.elapsed_ms * 1000.0).round() / 1000.0;
+    as_printed(&summary_line(results, elapsed_ms))
+}
+
+/// The closing summary line of a search.
+fn summary_line(results: &SearchResults, elapsed_ms: f64) -> SummaryLine<'_> {
+    SummaryLine {
+        kind: "summary",
+        passages: results.passages,
+        briefs: results.briefs,
+        elapsed_ms,
+        facets: results
+            .facets
+            .as_ref()
+            .map(|f| f.iter().map(|c| facet_line(c, false)).collect()),
+        years: results.years.as_ref().map(|years| {
+            years
+                .iter()
+                .map(|&(start, n)| period_line(By::Year, start, n, false))
+                .collect()
+        }),
+        since: bounds(&results.dates).0,
+        until: bounds(&results.dates).1,
+        undated: results.undated,
+        suggestion: results.suggestion.as_ref().map(|s| SuggestionLine {
+            query: &s.query,
+            passages: s.passages,
+            briefs: s.briefs,
+        }),
+    }
+}
+
+/// An actor count as in `facets` (`standalone`: as `briefs actors --json`
+/// prints it, with `type` and `kind`).
+pub fn actor_count_json(count: &ActorCount, standalone: bool) -> serde_json::Value {
+    serde_json::to_value(facet_line(count, standalone)).unwrap_or_default()
+}
+
 fn json_line<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
     serde_json::to_writer(&mut *out, value).map_err(io::Error::other)?;
     out.write_all(b"\n")
@@ -146,33 +200,7 @@ pub fn print_results(
             for hit in &results.hits {
                 json_line(out, &hit_line(hit))?;
             }
-            json_line(
-                out,
-                &SummaryLine {
-                    kind: "summary",
-                    passages: results.passages,
-                    briefs: results.briefs,
-                    elapsed_ms,
-                    facets: results
-                        .facets
-                        .as_ref()
-                        .map(|f| f.iter().map(|c| facet_line(c, false)).collect()),
-                    years: results.years.as_ref().map(|years| {
-                        years
-                            .iter()
-                            .map(|&(start, n)| period_line(By::Year, start, n, false))
-                            .collect()
-                    }),
-                    since: bounds(&results.dates).0,
-                    until: bounds(&results.dates).1,
-                    undated: results.undated,
-                    suggestion: results.suggestion.as_ref().map(|s| SuggestionLine {
-                        query: &s.query,
-                        passages: s.passages,
-                        briefs: s.briefs,
-                    }),
-                },
-            )
+            json_line(out, &summary_line(results, elapsed_ms))
         }
         Format::Text { color } => {
             for hit in &results.hits {

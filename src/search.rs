@@ -61,6 +61,14 @@ impl Sort {
             _ => None,
         }
     }
+
+    /// An order named by the user, or the one-line error the CLI and the
+    /// HTTP API give for an unknown name.
+    pub fn parse(value: &str) -> Result<Sort, String> {
+        Sort::from_name(value).ok_or_else(|| {
+            format!("unknown order `{value}`; valid orders are relevance, date (oldest first), -date (newest first)")
+        })
+    }
 }
 
 /// A search as the user asked for it.
@@ -77,6 +85,10 @@ pub struct SearchRequest {
     /// involve: all of them, or any with `any_actor`.
     pub actors: Vec<String>,
     pub any_actor: bool,
+    /// More brief-level actor filters: the brief must involve at least one
+    /// actor of every group (any within a group, all between groups), on
+    /// top of `actors`.
+    pub actor_groups: Vec<Vec<String>>,
     /// The passage itself must name the actors, not just its brief.
     pub actor_in_passage: bool,
     /// Count the actors of the matching briefs.
@@ -103,6 +115,7 @@ impl SearchRequest {
             per_brief: 3,
             actors: Vec::new(),
             any_actor: false,
+            actor_groups: Vec::new(),
             actor_in_passage: false,
             facets: false,
             explain: false,
@@ -210,6 +223,18 @@ pub struct Contribution {
     pub tf: Option<u32>,
 }
 
+/// Byte ranges to highlight in each part of a brief, in the shape of the
+/// brief's own JSON object (`takeaways` and `body` one list per item).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BriefHighlights {
+    pub title: Vec<[usize; 2]>,
+    pub summary: Vec<[usize; 2]>,
+    pub caption: Vec<[usize; 2]>,
+    pub takeaways: Vec<Vec<[usize; 2]>>,
+    pub analysis: Vec<[usize; 2]>,
+    pub body: Vec<Vec<[usize; 2]>>,
+}
+
 /// A page of hits, and how many passages and briefs matched in all.
 #[derive(Debug, Clone)]
 pub struct SearchResults {
@@ -295,6 +320,36 @@ impl SectionStats {
     }
 }
 
+/// An analyzer taken from a `Searcher`'s pool.
+struct AnalyzerGuard<'a> {
+    pool: &'a Mutex<Vec<TextAnalyzer>>,
+    analyzer: Option<TextAnalyzer>,
+}
+
+impl std::ops::Deref for AnalyzerGuard<'_> {
+    type Target = TextAnalyzer;
+    fn deref(&self) -> &TextAnalyzer {
+        self.analyzer.as_ref().expect("present until dropped")
+    }
+}
+
+impl std::ops::DerefMut for AnalyzerGuard<'_> {
+    fn deref_mut(&mut self) -> &mut TextAnalyzer {
+        self.analyzer.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for AnalyzerGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(analyzer) = self.analyzer.take() {
+            self.pool
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(analyzer);
+        }
+    }
+}
+
 fn section_index(section: Section) -> usize {
     Section::ALL.iter().position(|&s| s == section).unwrap_or(5)
 }
@@ -303,9 +358,10 @@ fn section_index(section: Section) -> usize {
 pub struct Searcher {
     store: Store,
     reader: IndexReader,
-    /// Kept across queries: it remembers the analysed form of the words it
-    /// has seen, which makes re-analysing passages for snippets cheap.
-    analyzer: Mutex<TextAnalyzer>,
+    /// Kept across queries: each remembers the analysed form of the words
+    /// it has seen, which makes re-analysing passages for snippets cheap.
+    /// A pool, so that searches on several threads run side by side.
+    analyzers: Mutex<Vec<TextAnalyzer>>,
     stats: Mutex<Option<Arc<SectionStats>>>,
 }
 
@@ -320,9 +376,23 @@ impl Searcher {
         Ok(Searcher {
             store,
             reader,
-            analyzer: Mutex::new(schema::analyzer()),
+            analyzers: Mutex::new(vec![schema::analyzer()]),
             stats: Mutex::new(None),
         })
+    }
+
+    /// An analyzer of the pool (a new one when all are in use), given back
+    /// when the guard drops.
+    fn analyzer(&self) -> AnalyzerGuard<'_> {
+        let pooled = self
+            .analyzers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        AnalyzerGuard {
+            pool: &self.analyzers,
+            analyzer: Some(pooled.unwrap_or_else(schema::analyzer)),
+        }
     }
 
     fn damaged(&self, err: &tantivy::TantivyError) -> anyhow::Error {
@@ -444,11 +514,7 @@ impl Searcher {
     pub fn timeline(&self, request: &SearchRequest, by: By) -> Result<Timeline> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
-        let analyzer = self
-            .analyzer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone();
+        let analyzer = self.analyzer();
         let compiled = self.compile(&searcher, &analyzer, request)?;
         let matching = self.matching(&searcher, request, &compiled, 0, true)?;
         let collected = matching.collected;
@@ -466,10 +532,7 @@ impl Searcher {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
         let started = Instant::now();
         let fields = &self.store.fields;
-        let mut analyzer = self
-            .analyzer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut analyzer = self.analyzer();
         let searcher = self.reader.searcher();
         let compiled = self.compile(&searcher, &analyzer, request)?;
         let want = request.offset + request.limit;
@@ -826,17 +889,30 @@ impl Searcher {
     /// The brief documents that carry the asked actors: every actor
     /// required, or any.
     fn actor_filter(&self, request: &SearchRequest) -> Result<Option<Box<dyn Query>>> {
-        if request.actors.is_empty() {
-            return Ok(None);
+        let mut groups: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !request.actors.is_empty() {
+            let occur = if request.any_actor {
+                Occur::Should
+            } else {
+                Occur::Must
+            };
+            groups.push((Occur::Must, self.actor_terms(&request.actors, occur)?));
         }
+        for group in request.actor_groups.iter().filter(|g| !g.is_empty()) {
+            groups.push((Occur::Must, self.actor_terms(group, Occur::Should)?));
+        }
+        Ok(match groups.len() {
+            0 => None,
+            1 => groups.pop().map(|(_, query)| query),
+            _ => Some(Box::new(BooleanQuery::new(groups))),
+        })
+    }
+
+    /// Brief documents carrying the actor paths, combined by `occur`.
+    fn actor_terms(&self, paths: &[String], occur: Occur) -> Result<Box<dyn Query>> {
         let field = self.store.fields.actors;
-        let occur = if request.any_actor {
-            Occur::Should
-        } else {
-            Occur::Must
-        };
         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for path in &request.actors {
+        for path in paths {
             Facet::from_text(path).map_err(|_| {
                 crate::query::QueryError(format!(
                     "`{path}` is not an actor path like /country/Iran"
@@ -850,7 +926,34 @@ impl Searcher {
                 )),
             ));
         }
-        Ok(Some(Box::new(BooleanQuery::new(terms))))
+        Ok(Box::new(BooleanQuery::new(terms)))
+    }
+
+    /// Where `query` matches each part of `brief`: byte ranges into the
+    /// title, summary, caption, each takeaway, the analysis and each body
+    /// paragraph, as a reader of the whole brief sees them highlighted.
+    pub fn brief_highlights(&self, brief: &Brief, query: &str) -> Result<BriefHighlights> {
+        let matches = self.brief_matches(brief, query)?;
+        let mut out = BriefHighlights {
+            takeaways: vec![Vec::new(); brief.takeaways.len()],
+            body: vec![Vec::new(); brief.body.len()],
+            ..BriefHighlights::default()
+        };
+        for (id, ranges) in matches.passages {
+            let at = (id.ordinal() as usize).saturating_sub(1);
+            let slot = match id.section() {
+                Section::Title => Some(&mut out.title),
+                Section::Summary => Some(&mut out.summary),
+                Section::Caption => Some(&mut out.caption),
+                Section::Analysis => Some(&mut out.analysis),
+                Section::Takeaway => out.takeaways.get_mut(at),
+                Section::Body => out.body.get_mut(at),
+            };
+            if let Some(slot) = slot {
+                *slot = ranges;
+            }
+        }
+        Ok(out)
     }
 
     /// Actor counts in distinct briefs over the whole index.
@@ -886,10 +989,7 @@ impl Searcher {
     /// and the notes on how the query was understood.
     pub fn brief_matches(&self, brief: &Brief, query: &str) -> Result<BriefMatches> {
         let searcher = self.reader.searcher();
-        let mut analyzer = self
-            .analyzer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut analyzer = self.analyzer();
         let request = SearchRequest::new(query);
         let compiled = self.compile(&searcher, &analyzer, &request)?;
         let mut passages = Vec::new();

@@ -5,5 +5,6 @@ pub mod bench;
 pub mod index;
 pub mod parse;
 pub mod query;
+pub mod serve;
 pub mod show;
 pub mod timeline;

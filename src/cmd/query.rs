@@ -11,31 +11,13 @@ use crate::store::{self, display_dir};
 use crate::{Outcome, QueryConfig};
 
 pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome> {
-    if let Some(corpus) = &config.auto_corpus {
-        if !store::has_index(&config.index_dir) {
-            writeln!(
-                err,
-                "no index at {}: building it from {} first",
-                display_dir(&config.index_dir),
-                display_dir(corpus)
-            )?;
-            let index_config = IndexConfig {
-                corpora: vec![corpus.clone()],
-                index_dir: config.index_dir.clone(),
-                forget: Vec::new(),
-                rebuild: false,
-                threads: config.threads,
-                memory_mb: index::DEFAULT_MEMORY_MB,
-                progress: config.progress,
-                commit_every_bytes: index::COMMIT_EVERY_BYTES,
-                actors_file: None,
-                no_actors: false,
-                parse: None,
-            };
-            let report = index::run(&index_config)?;
-            super::index::print_summary(&index_config, &report, err)?;
-        }
-    }
+    ensure_index(
+        config.auto_corpus.as_deref(),
+        &config.index_dir,
+        config.threads,
+        config.progress,
+        err,
+    )?;
     let store = store::open(&config.index_dir)?;
     let mut request = config.request.clone();
     if !config.actor_names.is_empty() {
@@ -56,4 +38,43 @@ pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -
         return Ok(Outcome::Nothing);
     }
     Ok(Outcome::Found)
+}
+
+/// Builds the index from `corpus` when there is none yet (the default
+/// folders of a fresh clone), saying so on `err`.
+pub fn ensure_index(
+    corpus: Option<&std::path::Path>,
+    index_dir: &std::path::Path,
+    threads: usize,
+    progress: bool,
+    err: &mut dyn Write,
+) -> Result<()> {
+    let Some(corpus) = corpus else {
+        return Ok(());
+    };
+    if store::has_index(index_dir) {
+        return Ok(());
+    }
+    writeln!(
+        err,
+        "no index at {}: building it from {} first",
+        display_dir(index_dir),
+        display_dir(corpus)
+    )?;
+    let index_config = IndexConfig {
+        corpora: vec![corpus.to_path_buf()],
+        index_dir: index_dir.to_path_buf(),
+        forget: Vec::new(),
+        rebuild: false,
+        threads,
+        memory_mb: index::DEFAULT_MEMORY_MB,
+        progress,
+        commit_every_bytes: index::COMMIT_EVERY_BYTES,
+        actors_file: None,
+        no_actors: false,
+        parse: None,
+    };
+    let report = index::run(&index_config)?;
+    super::index::print_summary(&index_config, &report, err)?;
+    Ok(())
 }

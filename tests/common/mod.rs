@@ -189,3 +189,5 @@ pub fn generations(idx: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+pub mod server;
