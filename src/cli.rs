@@ -123,6 +123,9 @@ enum Sub {
         /// JSON output (the parse object)
         #[arg(long)]
         json: bool,
+        /// Also show why the brief has its actors: the words and rule behind each, and the candidates dropped
+        #[arg(long)]
+        explain: bool,
     },
     /// Measure query latency in-process over a file of queries (one a line)
     Bench {
@@ -148,6 +151,9 @@ enum Sub {
         /// Your own actors (the data/actors.toml format), added to the built-in ones
         #[arg(long, value_name = "FILE")]
         actors: Option<PathBuf>,
+        /// Also show why each brief has its actors: the words and rule behind each, and the candidates dropped
+        #[arg(long)]
+        explain: bool,
     },
 }
 
@@ -243,10 +249,12 @@ impl Cli {
                 brief_id,
                 index,
                 json,
+                explain,
             } => Command::Show(ShowConfig {
                 brief_id,
                 index_dir: index,
                 format: format(json),
+                explain,
             }),
             Sub::Actors {
                 query,
@@ -274,10 +282,16 @@ impl Cli {
                 runs: runs.max(1),
                 limit,
             }),
-            Sub::Parse { file, json, actors } => Command::Parse(ParseConfig {
+            Sub::Parse {
+                file,
+                json,
+                actors,
+                explain,
+            } => Command::Parse(ParseConfig {
                 file,
                 format: format(json),
                 actors_file: actors,
+                explain,
             }),
         }
     }

@@ -56,6 +56,8 @@ pub struct ShowConfig {
     pub brief_id: String,
     pub index_dir: PathBuf,
     pub format: Format,
+    /// Also why the brief has its actors.
+    pub explain: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +66,8 @@ pub struct ParseConfig {
     pub format: Format,
     /// A user's actors file merged into the built-in gazetteer.
     pub actors_file: Option<PathBuf>,
+    /// Also why each brief has its actors.
+    pub explain: bool,
 }
 
 #[derive(Debug, Clone)]
