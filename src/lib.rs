@@ -4,6 +4,7 @@
 pub mod actors;
 pub mod bm25f;
 pub mod brief;
+pub mod checkpoint;
 pub mod cli;
 mod cmd;
 mod collect;
@@ -16,6 +17,7 @@ pub mod search;
 pub mod snippet;
 pub mod store;
 pub mod tokenizer;
+pub mod when;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,6 +36,7 @@ pub enum Command {
     Show(ShowConfig),
     Parse(ParseConfig),
     Actors(ActorsConfig),
+    Timeline(TimelineConfig),
     Bench(BenchConfig),
 }
 
@@ -55,6 +58,8 @@ pub struct QueryConfig {
 pub struct ShowConfig {
     pub brief_id: String,
     pub index_dir: PathBuf,
+    /// Highlight this query's matches in the brief.
+    pub query: Option<String>,
     pub format: Format,
     /// Also why the brief has its actors.
     pub explain: bool,
@@ -80,6 +85,19 @@ pub struct ActorsConfig {
     pub limit: usize,
     /// Print the gazetteer in effect instead of counts.
     pub list: bool,
+    /// Only briefs dated within.
+    pub dates: crate::when::DateRange,
+    pub format: Format,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelineConfig {
+    /// The query (`*` for every brief) and its filters.
+    pub request: SearchRequest,
+    /// Actor names as the user gave them, resolved into `request.actors`.
+    pub actor_names: Vec<String>,
+    pub by: crate::when::By,
+    pub index_dir: PathBuf,
     pub format: Format,
 }
 
@@ -109,6 +127,7 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Command::Show(config) => cmd::show::execute(&config, out, err),
         Command::Parse(config) => cmd::parse::execute(&config, out, err),
         Command::Actors(config) => cmd::actors::execute(&config, out, err),
+        Command::Timeline(config) => cmd::timeline::execute(&config, out, err),
         Command::Bench(config) => cmd::bench::execute(&config, out, err),
     }
 }

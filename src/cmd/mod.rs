@@ -6,3 +6,4 @@ pub mod index;
 pub mod parse;
 pub mod query;
 pub mod show;
+pub mod timeline;

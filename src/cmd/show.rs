@@ -21,13 +21,23 @@ pub fn execute(config: &ShowConfig, out: &mut dyn Write, err: &mut dyn Write) ->
     let searcher = Searcher::new(store)?;
     match searcher.brief(&config.brief_id)? {
         Some(mut brief) => {
-            match &gazetteer {
+            if let Some(gazetteer) = &gazetteer {
                 // The index's own gazetteer, run again on the brief as stored.
-                Some(gazetteer) => {
-                    let why = gazetteer.explain(&mut brief);
-                    output::print_brief_explained(out, &brief, &why, gazetteer, config.format)?;
-                }
-                None => output::print_brief(out, &brief, config.format)?,
+                let why = gazetteer.explain(&mut brief);
+                output::print_brief_explained(out, &brief, &why, gazetteer, config.format)?;
+                return Ok(Outcome::Found);
+            }
+            let Some(query) = &config.query else {
+                output::print_brief(out, &brief, config.format)?;
+                return Ok(Outcome::Found);
+            };
+            let matches = searcher.brief_matches(&brief, query)?;
+            for note in &matches.notes {
+                writeln!(err, "note: {note}")?;
+            }
+            output::print_brief_matches(out, &brief, Some(&matches), config.format)?;
+            if matches.passages.is_empty() {
+                writeln!(err, "`{query}` matches no passage of {}", brief.id)?;
             }
             Ok(Outcome::Found)
         }
