@@ -340,6 +340,7 @@ impl Cli {
                 index_dir: index,
                 query,
                 format: format(json),
+                explain,
             }),
             Sub::Timeline {
                 query,
@@ -366,7 +367,6 @@ impl Cli {
                 by,
                 index_dir: index,
                 format: format(json),
-                explain,
             }),
             Sub::Actors {
                 query,
