@@ -349,8 +349,10 @@ fn switching_recognition_off_and_on_reads_every_brief_again() {
         &["index", "corpus", "--index", "idx", "--no-actors"],
     );
     assert_eq!(code(&off), 0, "{}", stderr(&off));
+    // Without recognition, asking for actors is an error that says so.
     let none = briefs(dir.path(), &["actors", "--index", "idx", "--json"]);
-    assert_eq!(code(&none), 1, "no actors without recognition");
+    assert_eq!(code(&none), 2, "no actors without recognition");
+    assert!(stderr(&none).contains("--no-actors"), "{}", stderr(&none));
     let on = briefs(dir.path(), &["index", "corpus", "--index", "idx"]);
     assert!(stderr(&on).contains("4 updated"), "{}", stderr(&on));
     let counts = json_lines(&briefs(dir.path(), &["actors", "--index", "idx", "--json"]));
