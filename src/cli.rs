@@ -187,6 +187,9 @@ enum Sub {
         /// JSON output (the parse object)
         #[arg(long)]
         json: bool,
+        /// Also show why the brief has its actors: the words and rule behind each, and the candidates dropped
+        #[arg(long)]
+        explain: bool,
     },
     /// Measure query latency in-process over a file of queries (one a line)
     Bench {
@@ -230,6 +233,9 @@ enum Sub {
         /// How to read dates such as 7/2/2017 where day and month could be either: dmy (7 February) or mdy (July 2); remembered by the index
         #[arg(long, value_name = "ORDER", value_parser = ["dmy", "mdy"])]
         date_order: Option<String>,
+        /// Also show why each brief has its actors: the words and rule behind each, and the candidates dropped
+        #[arg(long)]
+        explain: bool,
     },
 }
 
@@ -366,11 +372,13 @@ impl Cli {
                 index,
                 query,
                 json,
+                explain,
             } => Command::Show(ShowConfig {
                 brief_id,
                 index_dir: index,
                 query,
                 format: format(json),
+                explain,
             }),
             Sub::Timeline {
                 query,
@@ -448,11 +456,13 @@ impl Cli {
                 actors,
                 fields,
                 date_order,
+                explain,
             } => Command::Parse(ParseConfig {
                 file,
                 format: format(json),
                 actors_file: actors,
                 parse: parse_options(fields, date_order).unwrap_or_default(),
+                explain,
             }),
         }
     }

@@ -977,6 +977,22 @@ fn stored_actors(store: &Store) -> Result<Option<String>> {
         })
 }
 
+/// Whether the index was built with `--no-actors`: its briefs carry no
+/// actors, so actor filters, facets and counts have nothing to go on.
+pub fn built_without_actors(store: &Store) -> Result<bool> {
+    let manifest = load_manifest(store)?;
+    Ok(manifest.gazetteer == 0 && !manifest.files.is_empty())
+}
+
+/// The error for asking an index built with `--no-actors` about actors.
+pub fn no_actors_error(store: &Store, what: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the index at {} was built with --no-actors, so {what} has no actors to go on: \
+         run `briefs index --rebuild` without --no-actors",
+        store::display_dir(&store.dir)
+    )
+}
+
 /// The gazetteer an index was written with: the built-in one and the
 /// user's actors file the index keeps, if any.
 pub fn gazetteer_of(store: &Store) -> Result<Gazetteer> {

@@ -64,6 +64,8 @@ pub struct ShowConfig {
     /// Highlight this query's matches in the brief.
     pub query: Option<String>,
     pub format: Format,
+    /// Also why the brief has its actors.
+    pub explain: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +76,8 @@ pub struct ParseConfig {
     pub actors_file: Option<PathBuf>,
     /// Column mappings and date order (`--field`, `--date-order`).
     pub parse: crate::parse::ParseOptions,
+    /// Also why each brief has its actors.
+    pub explain: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::actors::Gazetteer;
+use crate::actors::{Evidence, Explanation, Gazetteer};
 use crate::brief::{Brief, Section};
 use crate::search::{ActorCount, BriefMatches, Explain, Hit, SearchResults, Suggestion, Timeline};
 use crate::when::{self, By, DateRange};
@@ -700,6 +700,129 @@ pub fn print_brief_matches(
                 writeln!(out, "{text}")?;
             }
         }
+    }
+    Ok(())
+}
+
+/// One actor's evidence as printed: the words, where they stand and the
+/// rule.
+#[derive(Serialize)]
+struct EvidenceJson<'a> {
+    actor: &'a str,
+    rule: &'a str,
+    detail: Option<&'a str>,
+    section: &'static str,
+    ordinal: u64,
+    label: String,
+    /// The words that matched, as written.
+    text: &'a str,
+    /// Byte range of those words in the passage's text.
+    start: usize,
+    end: usize,
+    /// The text around them (up to 60 bytes each side).
+    context: String,
+}
+
+#[derive(Serialize)]
+struct ExplainJson<'a> {
+    actors: Vec<EvidenceJson<'a>>,
+    dropped: Vec<EvidenceJson<'a>>,
+}
+
+/// The words around `start..end` of `text`, up to `reach` bytes each side,
+/// cut at char boundaries, on one line.
+fn context(text: &str, start: usize, end: usize, reach: usize) -> String {
+    let mut lo = start.saturating_sub(reach);
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    let mut hi = (end + reach).min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi += 1;
+    }
+    let mut out = String::new();
+    if lo > 0 {
+        out.push('…');
+    }
+    out.push_str(&text[lo..hi].replace('\n', " "));
+    if hi < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Prints one brief with the reasons for its actors (`--explain`): in JSON
+/// the parse object with an `explain` member, in text the brief and then,
+/// for each actor, the words that produced it and the rule, and the
+/// candidates dropped with the rule that dropped each.
+pub fn print_brief_explained<'a>(
+    out: &mut dyn Write,
+    brief: &'a Brief,
+    explanation: &'a Explanation,
+    gazetteer: &'a Gazetteer,
+    format: Format,
+) -> io::Result<()> {
+    let passages = brief.passages();
+    let item = |e: &'a Evidence| -> EvidenceJson<'a> {
+        let p = &passages[e.passage];
+        EvidenceJson {
+            actor: gazetteer.path(e.actor),
+            rule: &e.rule,
+            detail: e.detail.as_deref(),
+            section: p.section.name(),
+            ordinal: p.ordinal,
+            label: p.section.label(p.ordinal),
+            text: &p.text[e.start..e.end],
+            start: e.start,
+            end: e.end,
+            context: context(p.text, e.start, e.end, 60),
+        }
+    };
+    let explain = ExplainJson {
+        actors: explanation.found.iter().map(item).collect(),
+        dropped: explanation.dropped.iter().map(item).collect(),
+    };
+    let color = match format {
+        Format::Json => {
+            let mut value = serde_json::to_value(brief).map_err(io::Error::other)?;
+            let explain = serde_json::to_value(&explain).map_err(io::Error::other)?;
+            if let Some(map) = value.as_object_mut() {
+                map.insert("explain".into(), explain);
+            }
+            return json_line(out, &value);
+        }
+        Format::Text { color } => color,
+    };
+    print_brief(out, brief, format)?;
+    writeln!(out)?;
+    writeln!(out, "{}", paint(color, BOLD, "[Actors, and why]"))?;
+    if explain.actors.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    for e in &explain.actors {
+        let rule = match e.detail {
+            Some(d) => format!("{} ({d})", e.rule),
+            None => e.rule.to_string(),
+        };
+        writeln!(out, "  {}  {:?}  by {rule}", e.actor, e.text)?;
+        writeln!(
+            out,
+            "{}",
+            paint(color, DIM, &format!("      {}: {}", e.label, e.context))
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", paint(color, BOLD, "[Dropped candidates]"))?;
+    if explain.dropped.is_empty() {
+        writeln!(out, "  (none)")?;
+    }
+    for e in &explain.dropped {
+        writeln!(out, "  {}  {:?}  dropped: {}", e.actor, e.text, e.rule)?;
+        writeln!(
+            out,
+            "{}",
+            paint(color, DIM, &format!("      {}: {}", e.label, e.context))
+        )?;
     }
     Ok(())
 }

@@ -349,10 +349,129 @@ fn switching_recognition_off_and_on_reads_every_brief_again() {
         &["index", "corpus", "--index", "idx", "--no-actors"],
     );
     assert_eq!(code(&off), 0, "{}", stderr(&off));
+    // Without recognition, asking for actors is an error that says so.
     let none = briefs(dir.path(), &["actors", "--index", "idx", "--json"]);
-    assert_eq!(code(&none), 1, "no actors without recognition");
+    assert_eq!(code(&none), 2, "no actors without recognition");
+    assert!(stderr(&none).contains("--no-actors"), "{}", stderr(&none));
     let on = briefs(dir.path(), &["index", "corpus", "--index", "idx"]);
     assert!(stderr(&on).contains("4 updated"), "{}", stderr(&on));
     let counts = json_lines(&briefs(dir.path(), &["actors", "--index", "idx", "--json"]));
     assert!(counts.iter().any(|l| l["actor"] == "/country/Iran"));
+}
+
+#[test]
+fn parse_and_show_explain_each_actor_and_each_drop() {
+    let dir = indexed();
+    let file = dir.path().join("corpus/2026-06-01-gulf-shipping.txt");
+    let parsed = briefs(
+        dir.path(),
+        &["parse", file.to_str().unwrap(), "--json", "--explain"],
+    );
+    assert_eq!(code(&parsed), 0, "{}", stderr(&parsed));
+    let brief = &json_lines(&parsed)[0];
+    let explain = &brief["explain"];
+    let found = explain["actors"].as_array().unwrap();
+    // Every actor of the brief has its words and rule.
+    for actor in brief["actors"].as_array().unwrap() {
+        let why: Vec<&Value> = found.iter().filter(|e| &e["actor"] == actor).collect();
+        assert!(!why.is_empty(), "no evidence for {actor}");
+        for e in why {
+            let text = e["text"].as_str().unwrap();
+            assert!(e["context"].as_str().unwrap().contains(text), "{e}");
+            assert!(!e["rule"].as_str().unwrap().is_empty());
+            assert!(e["section"].is_string() && e["label"].is_string());
+        }
+    }
+    let washington = found
+        .iter()
+        .find(|e| e["text"] == "Washington")
+        .expect("Washington is evidence");
+    assert_eq!(washington["actor"], "/country/United States");
+    assert_eq!(washington["rule"], "alias");
+    assert_eq!(washington["section"], "takeaway");
+    // The same through `show` on the index.
+    let shown = briefs(
+        dir.path(),
+        &[
+            "show",
+            "2026-06-01-gulf-shipping",
+            "--index",
+            "idx",
+            "--json",
+            "--explain",
+        ],
+    );
+    assert_eq!(code(&shown), 0, "{}", stderr(&shown));
+    assert_eq!(json_lines(&shown)[0]["explain"], *explain);
+    // Text output names the rule and the dropped candidates' section.
+    let text = briefs(dir.path(), &["parse", file.to_str().unwrap(), "--explain"]);
+    let text = stdout(&text);
+    assert!(text.contains("[Actors, and why]") && text.contains("[Dropped candidates]"));
+    assert!(
+        text.contains("/country/United States  \"Washington\"  by alias"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_lists_namesakes_dropped_with_their_rule() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "b.txt",
+        "Sharon Osbourne Signs On\n\nSharon Osbourne will judge the show. Milan Baros scored for Liverpool in the Premiership.\n",
+    );
+    let out = briefs(dir.path(), &["parse", "b.txt", "--json", "--explain"]);
+    let brief = &json_lines(&out)[0];
+    assert_eq!(brief["actors"], serde_json::json!([]), "{brief}");
+    let dropped = brief["explain"]["dropped"].as_array().unwrap();
+    let rule_of = |actor: &str| -> Vec<String> {
+        dropped
+            .iter()
+            .filter(|e| e["actor"] == actor)
+            .map(|e| e["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(rule_of("/person/Ariel Sharon")
+        .iter()
+        .any(|r| r.contains("Osbourne")));
+    assert!(rule_of("/country/Italy")
+        .iter()
+        .any(|r| r.contains("Baros")));
+    assert!(rule_of("/country/United Kingdom")
+        .iter()
+        .any(|r| r.contains("club")));
+}
+
+#[test]
+fn an_index_without_actors_says_so() {
+    let dir = TempDir::new().unwrap();
+    actor_corpus(dir.path());
+    let out = briefs(
+        dir.path(),
+        &["index", "corpus", "--index", "idx", "--no-actors"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for args in [
+        &["query", "tanker", "--index", "idx", "--actor", "Iran"][..],
+        &["query", "tanker", "--index", "idx", "--facets"][..],
+        &["actors", "--index", "idx"][..],
+        &[
+            "show",
+            "2026-06-01-gulf-shipping",
+            "--index",
+            "idx",
+            "--explain",
+        ][..],
+    ] {
+        let out = briefs(dir.path(), args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("--no-actors") && err.contains("briefs index --rebuild"),
+            "{args:?}: {err}"
+        );
+    }
+    // A plain query still works.
+    assert_eq!(code(&query(dir.path(), "idx", "tanker", &[])), 0);
 }

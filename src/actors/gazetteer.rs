@@ -97,6 +97,48 @@ pub struct Actor {
     /// Periods in which a mention of this (modern) country stands for
     /// another state: "Moscow" in 1987 is the Soviet Union.
     pub eras: Vec<Era>,
+    /// (people) The offices held and when: a surname after an office title
+    /// ("President Bush") is this person only on a date in one of them.
+    pub offices: Vec<Office>,
+}
+
+/// An office a person held, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Office {
+    /// "President", "Prime Minister", "Chancellor of the Exchequer"...
+    pub title: String,
+    /// First day in office (`YYYY-MM-DD`, or a year), open when absent.
+    pub from: Option<String>,
+    /// First day out of office, open when absent (still in office).
+    pub until: Option<String>,
+}
+
+impl Office {
+    /// Whether a `YYYY-MM-DD` date (or a `YYYY` year: any day of it) falls
+    /// in the term.
+    pub fn covers(&self, date: &str) -> bool {
+        // A year is the span from its first day to the next year's.
+        let (lo, hi) = match date.parse::<u32>() {
+            Ok(year) if date.len() == 4 => (format!("{year}-01-01"), format!("{}", year + 1)),
+            _ => (date.to_string(), date.to_string()),
+        };
+        let from_ok = self.from.as_deref().is_none_or(|from| {
+            if date.len() == 4 {
+                from < hi.as_str()
+            } else {
+                date >= from
+            }
+        });
+        let until_ok = self.until.as_deref().is_none_or(|until| {
+            if date.len() == 4 {
+                until > lo.as_str()
+            } else {
+                date < until
+            }
+        });
+        from_ok && until_ok
+    }
 }
 
 /// A period in which mentions of an actor mean another state.
@@ -175,6 +217,29 @@ pub struct Rules {
     /// is where a firm sits or a product is made, not the state acting
     /// ("London-based", "Japanese-made"). Compared ASCII case-insensitively.
     pub compound_suffixes: Vec<String>,
+    /// Titles of office that, right before a surname, name its holder
+    /// ("President Bush", "Prime Minister Sharon"); see `Actor::offices`.
+    pub office_titles: Vec<String>,
+    /// Lower-case nouns that, right before a place's name, make it a
+    /// person's name ("the rapper Kano", "striker Milan Baros").
+    pub person_nouns: HashSet<String>,
+    /// Places that are also the names of sports clubs...
+    pub club_places: HashSet<String>,
+    /// ...and words that mark a brief as sport, where those places are the
+    /// clubs ("Liverpool" in a match report).
+    pub sport_words: Vec<String>,
+    /// Names of the states of a federation that are also countries'
+    /// names ("Georgia")...
+    pub state_names: Vec<String>,
+    /// ...words that, right after such a name, make it the state ("Georgia
+    /// jury", "Georgia's 6th congressional district")...
+    pub state_nouns: HashSet<String>,
+    /// ...and the federation they then name ("United States").
+    pub state_country: Option<String>,
+    /// Places and country names are rejected next to a capitalised word
+    /// that is not in `name_ok` and not a word of any alias ("Milan Baros",
+    /// "Stephen Toulouse", "Manchester United").
+    pub place_in_names: bool,
 }
 
 impl Default for Rules {
@@ -184,6 +249,14 @@ impl Default for Rules {
             name_ok: HashSet::new(),
             name_titles: HashSet::new(),
             compound_suffixes: Vec::new(),
+            office_titles: Vec::new(),
+            person_nouns: HashSet::new(),
+            club_places: HashSet::new(),
+            sport_words: Vec::new(),
+            state_names: Vec::new(),
+            state_nouns: HashSet::new(),
+            state_country: None,
+            place_in_names: false,
         }
     }
 }
@@ -222,6 +295,20 @@ struct RawRules {
     name_titles: Vec<String>,
     #[serde(default)]
     compound_suffixes: Vec<String>,
+    #[serde(default)]
+    office_titles: Vec<String>,
+    #[serde(default)]
+    person_nouns: Vec<String>,
+    #[serde(default)]
+    club_places: Vec<String>,
+    #[serde(default)]
+    sport_words: Vec<String>,
+    #[serde(default)]
+    state_names: Vec<String>,
+    #[serde(default)]
+    state_nouns: Vec<String>,
+    state_country: Option<String>,
+    place_in_names: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -240,6 +327,8 @@ struct RawActor {
     historical: bool,
     #[serde(default)]
     eras: Vec<Era>,
+    #[serde(default)]
+    offices: Vec<Office>,
     #[serde(default)]
     replace: bool,
 }
@@ -320,6 +409,14 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<Data> {
             bail!("empty compound suffix");
         }
         data.rules.compound_suffixes = r.compound_suffixes;
+        data.rules.office_titles = r.office_titles;
+        data.rules.person_nouns = r.person_nouns.into_iter().collect();
+        data.rules.club_places = r.club_places.into_iter().collect();
+        data.rules.sport_words = r.sport_words;
+        data.rules.state_names = r.state_names;
+        data.rules.state_nouns = r.state_nouns.into_iter().collect();
+        data.rules.state_country = r.state_country;
+        data.rules.place_in_names = r.place_in_names.unwrap_or(false);
     }
     let mut seen_blocked = HashSet::new();
     for b in raw.blocked {
@@ -379,6 +476,7 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<Data> {
             successor: ra.successor,
             historical,
             eras: ra.eras,
+            offices: ra.offices,
         };
         let facet = actor.facet_path();
         for a in actor.all_aliases() {
@@ -473,6 +571,9 @@ impl Data {
                     if !a.eras.is_empty() {
                         cur.eras = a.eras;
                     }
+                    if !a.offices.is_empty() {
+                        cur.offices = a.offices;
+                    }
                 }
                 None => {
                     self.actors.push(a);
@@ -492,6 +593,29 @@ impl Data {
                     self.rules.compound_suffixes.push(c);
                 }
             }
+            let r = &mut self.rules;
+            for t in other.rules.office_titles {
+                if !r.office_titles.contains(&t) {
+                    r.office_titles.push(t);
+                }
+            }
+            r.person_nouns.extend(other.rules.person_nouns);
+            r.club_places.extend(other.rules.club_places);
+            for w in other.rules.sport_words {
+                if !r.sport_words.contains(&w) {
+                    r.sport_words.push(w);
+                }
+            }
+            for n in other.rules.state_names {
+                if !r.state_names.contains(&n) {
+                    r.state_names.push(n);
+                }
+            }
+            r.state_nouns.extend(other.rules.state_nouns);
+            if other.rules.state_country.is_some() {
+                r.state_country = other.rules.state_country;
+            }
+            r.place_in_names |= other.rules.place_in_names;
         }
     }
 }

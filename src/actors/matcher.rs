@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::FxHashSet;
 
-use super::gazetteer::{ActorKind, Data, Era, Rules, Venue};
+use super::gazetteer::{plural, ActorKind, Data, Era, Office, Rules, Venue};
 use super::trie::Trie;
 
 const BLOCKED: u32 = u32::MAX;
@@ -34,6 +34,72 @@ pub struct Mention {
     pub start: usize,
     pub end: usize,
     pub actor: super::ActorId,
+    /// The rule that mapped the words to the actor.
+    pub via: Via,
+}
+
+/// How the words of a mention name its actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Via {
+    /// The canonical name.
+    Name,
+    /// An alias: another name, an abbreviation, a capital or seat of power.
+    Alias,
+    /// A demonym or adjective ("Iranian").
+    Demonym,
+    /// A surname, where the brief also names the person in full.
+    Surname,
+    /// A surname after a title of office that the person held on the
+    /// brief's date ("President Bush" in 2005).
+    Office,
+    /// The name of a state of a federation ("a Georgia jury").
+    State,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Name => "name",
+            Via::Alias => "alias",
+            Via::Demonym => "demonym",
+            Via::Surname => "surname",
+            Via::Office => "office",
+            Via::State => "state",
+        }
+    }
+}
+
+/// A candidate the rules turned down: where, which actor, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dropped {
+    pub start: usize,
+    pub end: usize,
+    pub actor: super::ActorId,
+    /// The rule, e.g. `blocked phrase "New Mexico"`.
+    pub rule: String,
+}
+
+/// Why [`Index::accept`] turned a candidate down.
+enum Reject {
+    Compound,
+    CapsOnly,
+    NoCaps,
+    NameBeside(String),
+    PersonNoun(String),
+    Unless(String),
+}
+
+impl Reject {
+    fn describe(&self) -> String {
+        match self {
+            Reject::Compound => "glued to a firm's or product's compound (\"-based\")".into(),
+            Reject::CapsOnly => "capitals of the alias outside an all-caps line".into(),
+            Reject::NoCaps => "caps = false alias in an all-caps line".into(),
+            Reject::NameBeside(w) => format!("part of another name: next to {w:?}"),
+            Reject::PersonNoun(w) => format!("a person's name after {w:?}"),
+            Reject::Unless(w) => format!("unless: {w:?} nearby"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +114,13 @@ struct Rule {
 struct Pat {
     /// Actor index, or BLOCKED.
     actor: u32,
+    via: Via,
+    /// A place or country name (not a demonym), under `rules.place_in_names`.
+    place: bool,
+    /// One of `rules.club_places`.
+    club: bool,
+    /// One of `rules.state_names`.
+    state: bool,
     /// Written in capitals where the alias is not ("SÃO PAULO"): matches
     /// only inside an all-caps line.
     upper: bool,
@@ -91,6 +164,12 @@ pub(crate) struct Index {
     pub implied: Vec<Vec<usize>>,
     /// Actor index -> its eras, each with the index of the state meant.
     pub eras: Vec<Vec<(Era, usize)>>,
+    /// Folded lower-case surname -> the people of that surname.
+    surnames: HashMap<String, Vec<u32>>,
+    /// Actor index -> the offices the person held.
+    offices: Vec<Vec<Office>>,
+    /// The federation that `rules.state_names` name, by actor index.
+    state_country: Option<u32>,
 }
 
 /// ASCII folding of the Latin letters with diacritics that occur in names.
@@ -345,6 +424,23 @@ impl Index {
                     }
                 }
             };
+        idx.state_country = data.rules.state_country.as_deref().and_then(|c| {
+            data.actors
+                .iter()
+                .position(|a| a.kind == ActorKind::Country && a.name.eq_ignore_ascii_case(c))
+                .map(|i| i as u32)
+        });
+        for (ai, actor) in data.actors.iter().enumerate() {
+            if actor.kind == ActorKind::Person {
+                if let Some(last) = actor.name.rsplit(' ').next() {
+                    if last != actor.name {
+                        let key = fold(&last.to_lowercase());
+                        idx.surnames.entry(key).or_default().push(ai as u32);
+                    }
+                }
+            }
+        }
+        idx.offices = data.actors.iter().map(|a| a.offices.clone()).collect();
         let plain_rule = idx.rules.len() as u32;
         idx.rules.push(Rule {
             caps: true,
@@ -352,7 +448,32 @@ impl Index {
             unless: Vec::new(),
         });
         for (ai, actor) in data.actors.iter().enumerate() {
+            let demonyms: Vec<String> = actor
+                .demonyms
+                .iter()
+                .flat_map(|d| std::iter::once(d.text.clone()).chain(plural(&d.text)))
+                .collect();
+            let last = actor.name.rsplit(' ').next().unwrap_or("");
             for alias in actor.all_aliases() {
+                let via = if alias.text == actor.name {
+                    Via::Name
+                } else if demonyms.contains(&alias.text) {
+                    Via::Demonym
+                } else if actor.kind == ActorKind::Person
+                    && last != actor.name
+                    && !alias.text.contains(' ')
+                    && fold(&alias.text.to_lowercase()) == fold(&last.to_lowercase())
+                {
+                    Via::Surname
+                } else {
+                    Via::Alias
+                };
+                let place = data.rules.place_in_names
+                    && actor.kind == ActorKind::Country
+                    && via != Via::Demonym;
+                let club = data.rules.club_places.contains(&alias.text);
+                let state = data.rules.state_names.contains(&alias.text)
+                    && idx.state_country != Some(ai as u32);
                 let rule = if alias.caps && !alias.name_like && alias.unless.is_empty() {
                     plain_rule
                 } else {
@@ -367,6 +488,10 @@ impl Index {
                     let prio = if n == 0 { 3 } else { 2 };
                     let exact = Pat {
                         actor: ai as u32,
+                        via,
+                        place,
+                        club,
+                        state,
                         upper: false,
                         caps_ok: alias.caps,
                         rule,
@@ -390,6 +515,10 @@ impl Index {
             for form in written_forms(b) {
                 let pat = Pat {
                     actor: BLOCKED,
+                    via: Via::Alias,
+                    place: false,
+                    club: false,
+                    state: false,
                     upper: false,
                     caps_ok: true,
                     rule: plain_rule,
@@ -505,17 +634,22 @@ impl Index {
 
     /// All accepted mentions, in text order, non-overlapping, into `out`
     /// (cleared first); `found` is scratch space. Both are the caller's, so
-    /// that they can be kept from one text to the next.
+    /// that they can be kept from one text to the next. `date` is the
+    /// brief's (`YYYY-MM-DD`), for the offices of people; candidates turned
+    /// down go to `dropped` when it is given.
     ///
     /// A mention starts where no letter or digit precedes it, on bytes that
     /// some form starts with; only those positions are searched, each
-    /// anchored for the longest pattern starting there.
+    /// anchored for the longest pattern starting there. Then the rules that
+    /// need the whole text run: surnames, clubs.
     pub fn mentions(
         &self,
         rules: &Rules,
         text: &str,
+        date: Option<&str>,
         out: &mut Vec<Mention>,
         found: &mut Vec<(usize, u32)>,
+        mut dropped: Option<&mut Vec<Dropped>>,
     ) {
         out.clear();
         let Some(scanner) = self.scanner() else {
@@ -525,6 +659,7 @@ impl Index {
         // Matches do not overlap: candidates before `next` are inside one.
         let mut next = 0;
         let mut base = 0;
+        let mut clubs = false;
         while base < bytes.len() {
             let mut mask = scanner.block(bytes, base);
             while mask != 0 {
@@ -537,12 +672,17 @@ impl Index {
                 {
                     continue;
                 }
-                if let Some((e, actor)) = self.longest_at(rules, scanner, text, s, found) {
+                let drops = dropped.as_deref_mut();
+                if let Some((e, actor, via, club)) =
+                    self.longest_at(rules, scanner, text, s, found, drops)
+                {
                     if actor != BLOCKED {
+                        clubs |= club;
                         out.push(Mention {
                             start: s,
                             end: e,
                             actor: super::ActorId(actor),
+                            via,
                         });
                     }
                     next = e;
@@ -550,12 +690,154 @@ impl Index {
             }
             base += 64;
         }
+        if clubs {
+            self.drop_clubs(rules, text, out, dropped.as_deref_mut());
+        }
+        if out.iter().any(|m| m.via == Via::Surname) {
+            self.resolve_surnames(rules, text, date, out, dropped);
+        }
+    }
+
+    /// In a brief about sport (one of `rules.sport_words`), a place that is
+    /// also a club's name is the club ("Liverpool", "Real Madrid").
+    fn drop_clubs(
+        &self,
+        rules: &Rules,
+        text: &str,
+        out: &mut Vec<Mention>,
+        dropped: Option<&mut Vec<Dropped>>,
+    ) {
+        let Some(word) = rules.sport_words.iter().find(|w| {
+            text.match_indices(w.as_str())
+                .any(|(i, _)| is_boundary(text, i, i + w.len()))
+        }) else {
+            return;
+        };
+        let is_club = |m: &Mention| rules.club_places.contains(&text[m.start..m.end]);
+        if let Some(d) = dropped {
+            for m in out.iter().filter(|m| is_club(m)) {
+                d.push(Dropped {
+                    start: m.start,
+                    end: m.end,
+                    actor: m.actor,
+                    rule: format!("a club's name in a brief about sport ({word:?})"),
+                });
+            }
+        }
+        out.retain(|m| !is_club(m));
+    }
+
+    /// A surname alone names a person only when the text also names one
+    /// person of that surname in full (the nearest full mention before it,
+    /// else the first after), or when a title of office stands before it
+    /// and the person held an office on the brief's date (undated: in the
+    /// year the text mentions most). Otherwise it is someone else.
+    fn resolve_surnames(
+        &self,
+        rules: &Rules,
+        text: &str,
+        date: Option<&str>,
+        out: &mut Vec<Mention>,
+        mut dropped: Option<&mut Vec<Dropped>>,
+    ) {
+        let full: Vec<(usize, u32)> = out
+            .iter()
+            .filter(|m| m.via != Via::Surname)
+            .map(|m| (m.start, m.actor.0))
+            .collect();
+        let mut year: Option<Option<String>> = None;
+        let mut keep = vec![true; out.len()];
+        for (k, m) in out.iter_mut().enumerate() {
+            if m.via != Via::Surname {
+                continue;
+            }
+            let key = fold(&text[m.start..m.end].to_lowercase());
+            let owner = [m.actor.0];
+            let people = self.surnames.get(&key).map_or(&owner[..], |v| &v[..]);
+            let before = full
+                .iter()
+                .rev()
+                .find(|(at, a)| *at < m.start && people.contains(a));
+            let after = full.iter().find(|(_, a)| people.contains(a));
+            if let Some(&(_, a)) = before.or(after) {
+                m.actor = super::ActorId(a);
+                continue;
+            }
+            let title = office_before(rules, text, m.start);
+            let verdict: Result<u32, String> = match title {
+                None => Err(
+                    "a surname alone: the text names no one of that name in full, \
+                             nor with a title of office"
+                        .to_string(),
+                ),
+                Some(title) => {
+                    let when = date
+                        .map(str::to_string)
+                        .or_else(|| year.get_or_insert_with(|| main_year(text)).clone());
+                    let with_data: Vec<u32> = people
+                        .iter()
+                        .copied()
+                        .filter(|&p| !self.offices[p as usize].is_empty())
+                        .collect();
+                    match when {
+                        _ if with_data.is_empty() && people.len() == 1 => Ok(people[0]),
+                        Some(when) => {
+                            let fits: Vec<u32> = with_data
+                                .iter()
+                                .copied()
+                                .filter(|&p| {
+                                    self.offices[p as usize].iter().any(|o| o.covers(&when))
+                                })
+                                .collect();
+                            match fits.as_slice() {
+                                [one] => Ok(*one),
+                                [] => Err(format!(
+                                    "{title:?} {}: no one of that name held an office in {when}",
+                                    &text[m.start..m.end]
+                                )),
+                                _ => Err(format!(
+                                    "{title:?} {}: several of that name held an office in {when}",
+                                    &text[m.start..m.end]
+                                )),
+                            }
+                        }
+                        None => Err(format!(
+                            "{title:?} {}: several people of that name, and no date",
+                            &text[m.start..m.end]
+                        )),
+                    }
+                }
+            };
+            match verdict {
+                Ok(p) => {
+                    m.actor = super::ActorId(p);
+                    m.via = Via::Office;
+                }
+                Err(rule) => {
+                    keep[k] = false;
+                    if let Some(d) = dropped.as_deref_mut() {
+                        d.push(Dropped {
+                            start: m.start,
+                            end: m.end,
+                            actor: m.actor,
+                            rule,
+                        });
+                    }
+                }
+            }
+        }
+        let mut k = 0;
+        out.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
     }
 
     /// The longest form at `s` that is a word, in an allowed case, and
-    /// passes its rules: its end and actor (BLOCKED for a blocked phrase or
-    /// a venue, whose end is then the end of the whole phrase). When the
-    /// longest does not qualify, the next shorter pattern starting at `s`.
+    /// passes its rules: its end, actor (BLOCKED for a blocked phrase or a
+    /// venue, whose end is then the end of the whole phrase), how it names
+    /// the actor and whether it is a club's place. When the longest does
+    /// not qualify, the next shorter pattern starting at `s`.
     fn longest_at(
         &self,
         rules: &Rules,
@@ -563,8 +845,10 @@ impl Index {
         text: &str,
         s: usize,
         found: &mut Vec<(usize, u32)>,
-    ) -> Option<(usize, u32)> {
+        mut dropped: Option<&mut Vec<Dropped>>,
+    ) -> Option<(usize, u32, Via, bool)> {
         scanner.trie.walk(text.as_bytes(), s, found);
+        let mut blocked_by: Option<(usize, String)> = None;
         for &(e, p) in found.iter().rev() {
             if !is_boundary(text, s, e) {
                 continue;
@@ -573,13 +857,144 @@ impl Index {
                 continue;
             };
             if pat.actor == BLOCKED {
-                return Some((e, BLOCKED));
-            }
-            if self.accept(rules, text, s, e, pat) {
-                if let Some(phrase_end) = self.venue_end(text, s, pat) {
-                    return Some((phrase_end.max(e), BLOCKED));
+                if dropped.is_none() {
+                    return Some((e, BLOCKED, Via::Alias, false));
                 }
-                return Some((e, pat.actor));
+                // Explaining: which aliases the phrase hides.
+                blocked_by.get_or_insert((e, format!("blocked phrase {:?}", &text[s..e])));
+                continue;
+            }
+            if let Some((end, rule)) = &blocked_by {
+                if let Some(d) = dropped.as_deref_mut() {
+                    d.push(Dropped {
+                        start: s,
+                        end: e,
+                        actor: super::ActorId(pat.actor),
+                        rule: rule.clone(),
+                    });
+                }
+                return Some((*end, BLOCKED, Via::Alias, false));
+            }
+            match self.accept(rules, text, s, e, pat) {
+                Ok(()) => {
+                    if let Some(phrase_end) = self.venue_end(text, s, pat) {
+                        if let Some(d) = dropped.as_deref_mut() {
+                            d.push(Dropped {
+                                start: s,
+                                end: e,
+                                actor: super::ActorId(pat.actor),
+                                rule: format!(
+                                    "a venue: {:?}",
+                                    venue_phrase(text, s, phrase_end.max(e))
+                                ),
+                            });
+                        }
+                        return Some((phrase_end.max(e), BLOCKED, Via::Alias, false));
+                    }
+                    if pat.state {
+                        if let (Some(us), Some(why)) = (
+                            self.state_country,
+                            self.state_context(rules, text, s, e, pat),
+                        ) {
+                            if let Some(d) = dropped.as_deref_mut() {
+                                d.push(Dropped {
+                                    start: s,
+                                    end: e,
+                                    actor: super::ActorId(pat.actor),
+                                    rule: format!("the state, not the country: {why}"),
+                                });
+                            }
+                            return Some((e, us, Via::State, false));
+                        }
+                    }
+                    return Some((e, pat.actor, pat.via, pat.club));
+                }
+                Err(Reject::Unless(phrase)) if pat.state && self.state_country.is_some() => {
+                    // A state's `unless` phrases mean the state.
+                    if let Some(d) = dropped.as_deref_mut() {
+                        d.push(Dropped {
+                            start: s,
+                            end: e,
+                            actor: super::ActorId(pat.actor),
+                            rule: format!("the state, not the country: {phrase:?} nearby"),
+                        });
+                    }
+                    let us = self.state_country.unwrap_or(BLOCKED);
+                    return Some((e, us, Via::State, false));
+                }
+                Err(why) => {
+                    if let Some(d) = dropped.as_deref_mut() {
+                        d.push(Dropped {
+                            start: s,
+                            end: e,
+                            actor: super::ActorId(pat.actor),
+                            rule: why.describe(),
+                        });
+                    }
+                }
+            }
+        }
+        blocked_by.map(|(end, _)| (end, BLOCKED, Via::Alias, false))
+    }
+
+    /// Why a state's name at `s..e` is the state: a noun of `rules.state_nouns`
+    /// after it ("Georgia jury", "Georgia's 6th congressional district"), a
+    /// city before it ("Atlanta, Georgia"), or another state's name nearby.
+    fn state_context(
+        &self,
+        rules: &Rules,
+        text: &str,
+        s: usize,
+        e: usize,
+        pat: Pat,
+    ) -> Option<String> {
+        let rest = &text[e..];
+        let rest = rest
+            .strip_prefix("'s")
+            .or_else(|| rest.strip_prefix("\u{2019}s"))
+            .unwrap_or(rest);
+        let mut words = rest.split_whitespace().take(3);
+        let first = rest.starts_with(' ').then(|| words.next()).flatten();
+        for w in first.into_iter().chain(words) {
+            let core = w.trim_end_matches(|c: char| !c.is_alphanumeric());
+            if rules.state_nouns.contains(core) {
+                return Some(format!("{:?} before {core:?}", &text[s..e]));
+            }
+            // Only an ordinal ("6th") may stand between.
+            if !core.ends_with("th")
+                && !core.ends_with("st")
+                && !core.ends_with("nd")
+                && !core.ends_with("rd")
+                || !core.starts_with(|c: char| c.is_ascii_digit())
+            {
+                break;
+            }
+        }
+        if let Some(before) = text[..s].strip_suffix(", ") {
+            let city = before
+                .rsplit(|c: char| !c.is_alphanumeric() && c != '.' && c != '-')
+                .next()
+                .unwrap_or("");
+            if city.starts_with(|c: char| c.is_uppercase())
+                && self.lookup.get(&city.to_lowercase()) != Some(&(pat.actor as usize))
+                && !rules.name_ok.contains(city)
+            {
+                return Some(format!("{city:?}, {}", &text[s..e]));
+            }
+        }
+        let lo = floor_char(text, s.saturating_sub(rules.context_window));
+        let hi = ceil_char(text, (e + rules.context_window).min(text.len()));
+        let me = &text[s..e];
+        for name in &rules.state_names {
+            if name == me {
+                continue;
+            }
+            let window = &text[lo..hi];
+            if window
+                .match_indices(name.as_str())
+                .any(|(i, _)| is_boundary(window, i, i + name.len()))
+            {
+                return Some(format!("near {name:?}"));
             }
         }
         None
@@ -661,22 +1076,53 @@ impl Index {
         self.scanner();
     }
 
-    fn accept(&self, rules: &Rules, text: &str, s: usize, e: usize, pat: Pat) -> bool {
+    fn accept(
+        &self,
+        rules: &Rules,
+        text: &str,
+        s: usize,
+        e: usize,
+        pat: Pat,
+    ) -> Result<(), Reject> {
         if in_compound(rules, text, e) {
-            return false;
+            return Err(Reject::Compound);
         }
         let rule = &self.rules[pat.rule as usize];
-        if pat.upper || !rule.caps || rule.name_like {
+        let surname = pat.via == Via::Surname;
+        if pat.upper || !rule.caps || rule.name_like || pat.place || surname {
             let line = line_around(text, s, e);
             let caps = is_caps_line(line);
             if pat.upper && !caps {
-                return false;
+                return Err(Reject::CapsOnly);
             }
             if !rule.caps && caps {
-                return false;
+                return Err(Reject::NoCaps);
             }
-            if rule.name_like && !caps && !is_heading(line) && beside_a_name(rules, text, s, e) {
-                return false;
+            if pat.place || rule.name_like || surname {
+                if let Some(noun) = person_noun_before(rules, text, s) {
+                    if !surname && pat.via != Via::Demonym {
+                        return Err(Reject::PersonNoun(noun.to_string()));
+                    }
+                }
+            }
+            if !caps && !is_heading(line) {
+                if surname {
+                    // "Amber Rudd", "T Howe": another first name or an
+                    // initial; "Mr Blair", "President Bush" are fine.
+                    if let Some(w) =
+                        name_before(rules, text, s, true).or_else(|| name_after(rules, text, e))
+                    {
+                        return Err(Reject::NameBeside(w.to_string()));
+                    }
+                } else if rule.name_like {
+                    if let Some(w) = beside_a_name(rules, text, s, e) {
+                        return Err(Reject::NameBeside(w.to_string()));
+                    }
+                } else if pat.place {
+                    if let Some(w) = self.place_in_name(rules, text, s, e) {
+                        return Err(Reject::NameBeside(w.to_string()));
+                    }
+                }
             }
         }
         if !rule.unless.is_empty() {
@@ -686,13 +1132,169 @@ impl Index {
             for phrase in &rule.unless {
                 for (i, _) in window.match_indices(phrase.as_str()) {
                     if is_boundary(window, i, i + phrase.len()) {
-                        return false;
+                        return Err(Reject::Unless(phrase.clone()));
                     }
                 }
             }
         }
-        true
+        Ok(())
     }
+
+    /// `rules.place_in_names`: the capitalised word right next to a place's
+    /// name that makes it part of another name ("Milan Baros", "Stephen
+    /// Toulouse", "Manchester United", "FC Barcelona"): not in `name_ok`,
+    /// not itself an alias, and (before the place) not just the first word
+    /// of a sentence. Names in capitals ("US", "UK") are often followed by
+    /// an institution's name ("US Senate") and are checked only before.
+    fn place_in_name<'t>(
+        &self,
+        rules: &Rules,
+        text: &'t str,
+        s: usize,
+        e: usize,
+    ) -> Option<&'t str> {
+        let is_alias = |w: &str| self.lookup.contains_key(&w.to_lowercase());
+        if let Some(w) = name_before(rules, text, s, false) {
+            if !is_alias(w) {
+                return Some(w);
+            }
+        }
+        let matched = &text[s..e];
+        if matched.chars().any(char::is_lowercase) {
+            if let Some(after) = text[e..].strip_prefix(' ') {
+                let word = after.split(char::is_whitespace).next().unwrap_or("");
+                let core = word.trim_end_matches(|c: char| !c.is_alphanumeric());
+                let core = core.split(['\'', '\u{2019}']).next().unwrap_or("");
+                let title = rules.name_titles.contains(core)
+                    || rules.name_titles.contains(&format!("{core}."))
+                    || rules.office_titles.iter().any(|t| t == core);
+                if core.chars().next().is_some_and(char::is_uppercase)
+                    && core.chars().skip(1).any(char::is_lowercase)
+                    && !rules.name_ok.contains(core)
+                    && !title
+                    && !is_alias(core)
+                {
+                    return Some(core);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The capitalised word right before byte `s` (one space between) that
+/// makes the words from `s` part of a name: not in `rules.name_ok`, not the
+/// first word of a sentence or line, or an initial ("T Howe", "B."); with
+/// `person`, titles ("Mr", "Dr.", `rules.name_titles` without their dot)
+/// do not count.
+fn name_before<'t>(rules: &Rules, text: &'t str, s: usize, person: bool) -> Option<&'t str> {
+    let before = text[..s].strip_suffix(' ')?;
+    let start = before.rfind(|c: char| c.is_whitespace()).map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    let raw = &before[start..];
+    let word = raw.trim_start_matches(['"', '(', '\u{201c}', '\'', '\u{2018}']);
+    if !word.chars().next().is_some_and(char::is_uppercase) {
+        return None;
+    }
+    let initial = word.chars().count() <= 2
+        && word.chars().next().is_some_and(char::is_uppercase)
+        && word.chars().nth(1).is_none_or(|c| c == '.');
+    if !initial && !word.chars().next_back().is_some_and(char::is_alphabetic) {
+        return None;
+    }
+    if rules.name_ok.contains(word) {
+        return None;
+    }
+    let title = rules.name_titles.contains(word)
+        || rules.name_titles.contains(&format!("{word}."))
+        || rules.office_titles.iter().any(|t| t == word);
+    if person && title {
+        return None;
+    }
+    if title {
+        return Some(word);
+    }
+    // The first word of a sentence or line is capitalised anyway.
+    let prev = before[..start].trim_end_matches([' ', '"', '(', '\u{201c}']);
+    let sentence_start = raw.len() != word.len() && prev.is_empty()
+        || prev.is_empty()
+        || prev.ends_with(['.', '!', '?', ':', '\n', ';'])
+        || before[..start].ends_with('\n');
+    if sentence_start && !initial {
+        return None;
+    }
+    Some(word)
+}
+
+/// The capitalised word right after byte `e` (one space between) that is
+/// not in `rules.name_ok`: "Sharon Osbourne" is not Ariel Sharon.
+fn name_after<'t>(rules: &Rules, text: &'t str, e: usize) -> Option<&'t str> {
+    let after = text[e..].strip_prefix(' ')?;
+    let word = after.split(char::is_whitespace).next().unwrap_or("");
+    let core = word.trim_end_matches(|c: char| !c.is_alphanumeric());
+    let core = core.split(['\'', '\u{2019}']).next().unwrap_or("");
+    (core.chars().next().is_some_and(char::is_uppercase) && !rules.name_ok.contains(core))
+        .then_some(core)
+}
+
+/// A lower-case noun of `rules.person_nouns` right before `s` ("rapper
+/// Kano"), skipping one capitalised first name ("striker Milan Baros").
+fn person_noun_before<'t>(rules: &Rules, text: &'t str, s: usize) -> Option<&'t str> {
+    if rules.person_nouns.is_empty() {
+        return None;
+    }
+    let before = text[..s].strip_suffix(' ')?;
+    let word = before.rsplit(' ').next().unwrap_or("");
+    rules.person_nouns.contains(word).then_some(word)
+}
+
+/// The title of office ending right before byte `s` ("President ",
+/// "Prime Minister "), if any.
+fn office_before<'r>(rules: &'r Rules, text: &str, s: usize) -> Option<&'r str> {
+    let before = text[..s].strip_suffix(' ')?;
+    rules
+        .office_titles
+        .iter()
+        .filter(|t| {
+            before.ends_with(t.as_str())
+                && !before[..before.len() - t.len()]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+        })
+        .max_by_key(|t| t.len())
+        .map(String::as_str)
+}
+
+/// The year (1900-2099) a text mentions most, the latest on a tie: the date
+/// of an undated text for the offices of people.
+fn main_year(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for i in 0..bytes.len().saturating_sub(3) {
+        let y = &bytes[i..i + 4];
+        if (y.starts_with(b"19") || y.starts_with(b"20"))
+            && y.iter().all(u8::is_ascii_digit)
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+            && bytes.get(i + 4).is_none_or(|b| !b.is_ascii_alphanumeric())
+        {
+            *counts.entry(&text[i..i + 4]).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(y, n)| (n, y))
+        .map(|(y, _)| y.to_string())
+}
+
+/// The words of a venue phrase, for explanations.
+fn venue_phrase(text: &str, s: usize, end: usize) -> &str {
+    let lo = floor_char(text, s.saturating_sub(40));
+    let start = text[lo..s]
+        .rfind(['.', '\n', ','])
+        .map_or(lo, |i| lo + i + 1);
+    text[start..end.min(text.len())].trim()
 }
 
 fn is_word_char(c: char) -> bool {
@@ -774,7 +1376,7 @@ fn is_heading(line: &str) -> bool {
 /// Is a capitalised word (not in `rules.name_ok`) directly before or after
 /// the match, separated by a single space? An initial ("B.") counts; a word
 /// ending a sentence or clause does not.
-fn beside_a_name(rules: &Rules, text: &str, s: usize, e: usize) -> bool {
+fn beside_a_name<'t>(rules: &Rules, text: &'t str, s: usize, e: usize) -> Option<&'t str> {
     let capitalised = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
     if let Some(before) = text[..s].strip_suffix(' ') {
         let word = before
@@ -786,7 +1388,7 @@ fn beside_a_name(rules: &Rules, text: &str, s: usize, e: usize) -> bool {
             || rules.name_titles.contains(word);
         let ends_clean = word.chars().next_back().is_some_and(char::is_alphabetic);
         if (is_initial || ends_clean) && capitalised(word) && !rules.name_ok.contains(word) {
-            return true;
+            return Some(word);
         }
     }
     if let Some(after) = text[e..].strip_prefix(' ') {
@@ -794,10 +1396,10 @@ fn beside_a_name(rules: &Rules, text: &str, s: usize, e: usize) -> bool {
         let core = word.trim_end_matches(|c: char| !c.is_alphanumeric());
         let core = core.split(['\'', '\u{2019}']).next().unwrap_or("");
         if capitalised(core) && !rules.name_ok.contains(core) {
-            return true;
+            return Some(core);
         }
     }
-    false
+    None
 }
 
 /// Levenshtein distance over chars.

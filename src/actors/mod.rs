@@ -14,8 +14,8 @@ mod trie;
 
 use std::collections::HashSet;
 
-pub use gazetteer::{Actor, ActorKind, Alias, Era, Rules};
-pub use matcher::Mention;
+pub use gazetteer::{Actor, ActorKind, Alias, Era, Office, Rules};
+pub use matcher::{Dropped, Mention, Via};
 
 use gazetteer::Data;
 
@@ -54,6 +54,32 @@ impl PassageActors {
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
+}
+
+/// Why a brief has the actors it has ([`Gazetteer::explain`]): each
+/// mention that produced an actor, and each candidate that was dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Explanation {
+    pub found: Vec<Evidence>,
+    pub dropped: Vec<Evidence>,
+}
+
+/// Words of a brief and the rule that mapped them to an actor, or dropped
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub actor: ActorId,
+    /// Index into `brief.passages()`.
+    pub passage: usize,
+    /// Byte range of the words in the passage's text.
+    pub start: usize,
+    pub end: usize,
+    /// `alias`, `name`, `demonym`, `surname`, `office`, `state`, `implied`,
+    /// `era` (found), or the rule that dropped the words.
+    pub rule: String,
+    /// What the rule saw: the full name a surname stands for, the person
+    /// that implies a country, the state an era maps to...
+    pub detail: Option<String>,
 }
 
 /// What [`Gazetteer::annotate`] reuses from one brief to the next.
@@ -224,12 +250,33 @@ impl Gazetteer {
         out
     }
 
-    /// Every accepted alias occurrence in `text`, in text order.
+    /// Every accepted alias occurrence in `text`, in text order (an
+    /// undated text: see [`Gazetteer::annotate`] for dates).
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
         let mut out = Vec::new();
-        self.index
-            .mentions(&self.data.rules, text, &mut out, &mut Vec::new());
+        self.index.mentions(
+            &self.data.rules,
+            text,
+            None,
+            &mut out,
+            &mut Vec::new(),
+            None,
+        );
         out
+    }
+
+    /// The candidates in `text` that the rules turned down, with the rule.
+    pub fn dropped(&self, text: &str) -> Vec<Dropped> {
+        let mut dropped = Vec::new();
+        self.index.mentions(
+            &self.data.rules,
+            text,
+            None,
+            &mut Vec::new(),
+            &mut Vec::new(),
+            Some(&mut dropped),
+        );
+        dropped
     }
 
     /// Distinct actors named in `text` in order of first mention, each
@@ -312,6 +359,22 @@ impl Gazetteer {
     /// A dated brief names countries as they were then (`eras` in the data
     /// file): "Moscow" in a 1987 brief is the Soviet Union.
     pub fn annotate(&self, brief: &mut Brief) -> PassageActors {
+        self.annotate_with(brief, None)
+    }
+
+    /// [`Gazetteer::annotate`], and why: the words behind each actor and
+    /// the candidates dropped, each with its rule.
+    pub fn explain(&self, brief: &mut Brief) -> Explanation {
+        let mut explanation = Explanation::default();
+        self.annotate_with(brief, Some(&mut explanation));
+        explanation
+    }
+
+    fn annotate_with(
+        &self,
+        brief: &mut Brief,
+        mut explain: Option<&mut Explanation>,
+    ) -> PassageActors {
         thread_local! {
             /// Buffers kept from one brief to the next.
             static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
@@ -339,8 +402,32 @@ impl Gazetteer {
                 joined.push_str(passage.text);
                 joined.push_str("\n\n");
             }
-            self.index
-                .mentions(&self.data.rules, joined, mentions, found);
+            let mut dropped = Vec::new();
+            self.index.mentions(
+                &self.data.rules,
+                joined,
+                date,
+                mentions,
+                found,
+                explain.is_some().then_some(&mut dropped),
+            );
+            let place = |at: usize| {
+                let p = starts.partition_point(|&s| s <= at).saturating_sub(1);
+                (p, at - starts[p])
+            };
+            if let Some(ex) = explain.as_deref_mut() {
+                for d in &dropped {
+                    let (passage, start) = place(d.start);
+                    ex.dropped.push(Evidence {
+                        actor: d.actor,
+                        passage,
+                        start,
+                        end: start + (d.end - d.start),
+                        rule: d.rule.clone(),
+                        detail: None,
+                    });
+                }
+            }
             let mut from = 0;
             for mention in mentions.iter() {
                 let at = starts
@@ -351,10 +438,35 @@ impl Gazetteer {
                     from = out.ids.len();
                 }
                 let implied = self.index.implied[mention.actor.0 as usize].iter();
-                for id in std::iter::once(mention.actor).chain(implied.map(|&c| ActorId(c as u32)))
+                for (k, named) in std::iter::once(mention.actor)
+                    .chain(implied.map(|&c| ActorId(c as u32)))
+                    .enumerate()
                 {
                     // A dated brief names countries as they were then.
-                    let id = date.map_or(id, |date| self.in_era(id, date));
+                    let id = date.map_or(named, |date| self.in_era(named, date));
+                    if let Some(ex) = explain.as_deref_mut() {
+                        let (passage, start) = place(mention.start);
+                        let (rule, detail) = if id != named {
+                            (
+                                "era",
+                                Some(format!("{} in {}", self.path(named), date.unwrap_or(""))),
+                            )
+                        } else if k > 0 {
+                            ("implied", Some(self.path(mention.actor).to_string()))
+                        } else {
+                            let full = matches!(mention.via, Via::Surname | Via::Office)
+                                .then(|| self.actor(named).name.clone());
+                            (mention.via.as_str(), full)
+                        };
+                        ex.found.push(Evidence {
+                            actor: id,
+                            passage,
+                            start,
+                            end: start + (mention.end - mention.start),
+                            rule: rule.to_string(),
+                            detail,
+                        });
+                    }
                     if !out.ids[from..].contains(&id) {
                         out.ids.push(id);
                     }

@@ -21,7 +21,11 @@ pub fn execute(config: &ActorsConfig, out: &mut dyn Write, err: &mut dyn Write) 
         output::print_gazetteer(out, &gazetteer, config.kind.as_deref(), config.format)?;
         return Ok(Outcome::Found);
     }
-    let searcher = Searcher::new(store::open(&config.index_dir)?)?;
+    let store = store::open(&config.index_dir)?;
+    if index::built_without_actors(&store)? {
+        return Err(index::no_actors_error(&store, "`briefs actors`"));
+    }
+    let searcher = Searcher::new(store)?;
     let mut counts = match (&config.query, config.dates.is_set()) {
         (None, false) => searcher.all_actor_counts()?,
         (query, _) => {

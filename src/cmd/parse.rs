@@ -19,8 +19,13 @@ pub fn execute(config: &ParseConfig, out: &mut dyn Write, err: &mut dyn Write) -
     };
     let gazetteer = crate::index::gazetteer(custom.as_deref())?;
     gazetteer.prepare_matcher();
+    let mut explanations = Vec::new();
     for brief in &mut parsed.briefs {
-        gazetteer.annotate(brief);
+        if config.explain {
+            explanations.push(gazetteer.explain(brief));
+        } else {
+            gazetteer.annotate(brief);
+        }
     }
     for warning in &parsed.warnings {
         writeln!(err, "warning: {warning}")?;
@@ -32,7 +37,10 @@ pub fn execute(config: &ParseConfig, out: &mut dyn Write, err: &mut dyn Write) -
         if i > 0 && matches!(config.format, output::Format::Text { .. }) {
             writeln!(out, "\n----\n")?;
         }
-        output::print_brief(out, brief, config.format)?;
+        match explanations.get(i) {
+            Some(why) => output::print_brief_explained(out, brief, why, &gazetteer, config.format)?,
+            None => output::print_brief(out, brief, config.format)?,
+        }
     }
     Ok(if parsed.briefs.is_empty() {
         Outcome::Nothing

@@ -20,6 +20,14 @@ pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -
     )?;
     let store = store::open(&config.index_dir)?;
     let mut request = config.request.clone();
+    if (!config.actor_names.is_empty() || request.facets) && index::built_without_actors(&store)? {
+        let what = if config.actor_names.is_empty() {
+            "--facets"
+        } else {
+            "--actor"
+        };
+        return Err(index::no_actors_error(&store, what));
+    }
     if !config.actor_names.is_empty() {
         request.actors = index::gazetteer_of(&store)?.resolve_paths(&config.actor_names)?;
     }

@@ -10,9 +10,23 @@ use crate::store::{self, display_dir};
 use crate::{Outcome, ShowConfig};
 
 pub fn execute(config: &ShowConfig, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome> {
-    let searcher = Searcher::new(store::open(&config.index_dir)?)?;
+    let store = store::open(&config.index_dir)?;
+    if config.explain && crate::index::built_without_actors(&store)? {
+        return Err(crate::index::no_actors_error(&store, "--explain"));
+    }
+    let gazetteer = config
+        .explain
+        .then(|| crate::index::gazetteer_of(&store))
+        .transpose()?;
+    let searcher = Searcher::new(store)?;
     match searcher.brief(&config.brief_id)? {
-        Some(brief) => {
+        Some(mut brief) => {
+            if let Some(gazetteer) = &gazetteer {
+                // The index's own gazetteer, run again on the brief as stored.
+                let why = gazetteer.explain(&mut brief);
+                output::print_brief_explained(out, &brief, &why, gazetteer, config.format)?;
+                return Ok(Outcome::Found);
+            }
             let Some(query) = &config.query else {
                 output::print_brief(out, &brief, config.format)?;
                 return Ok(Outcome::Found);
