@@ -7,9 +7,11 @@ pub mod brief;
 pub mod cli;
 mod cmd;
 mod collect;
+pub mod export;
 pub mod index;
 pub mod output;
 pub mod parse;
+pub mod push;
 pub mod query;
 pub mod schema;
 pub mod search;
@@ -35,6 +37,8 @@ pub enum Command {
     Parse(ParseConfig),
     Actors(ActorsConfig),
     Bench(BenchConfig),
+    Export(ExportConfig),
+    Push(push::PushConfig),
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +92,15 @@ pub struct BenchConfig {
     pub limit: usize,
 }
 
+#[derive(Debug, Clone)]
+pub struct ExportConfig {
+    pub index_dir: PathBuf,
+    pub format: export::Format,
+    pub out_dir: PathBuf,
+    /// The Typesense collection named in `schema.json`.
+    pub collection: String,
+}
+
 /// How a command ended when it did not fail: exit status 0 or 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -106,5 +119,7 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Command::Parse(config) => cmd::parse::execute(&config, out, err),
         Command::Actors(config) => cmd::actors::execute(&config, out, err),
         Command::Bench(config) => cmd::bench::execute(&config, out, err),
+        Command::Export(config) => cmd::export::execute(&config, err),
+        Command::Push(config) => cmd::push::execute(&config, err),
     }
 }
