@@ -465,6 +465,9 @@ pub fn typesense_schema(collection: &str) -> serde_json::Value {
         .iter()
         .map(|&(name, kind, optional)| {
             let (ty, facet, index) = match kind {
+                // The title is a passage of its own: searching it again on
+                // every passage would only slow the import.
+                FieldType::Text if name == "title" => ("string", false, false),
                 FieldType::Text | FieldType::Stems => ("string", false, true),
                 FieldType::Keyword => ("string", true, true),
                 FieldType::Keywords => ("string[]", true, true),
