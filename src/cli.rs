@@ -156,6 +156,9 @@ enum Sub {
         /// Collection name in the Typesense schema
         #[arg(long, value_name = "NAME", default_value = DEFAULT_COLLECTION)]
         collection: String,
+        /// Largest _bulk file in bytes (for tests of the split)
+        #[arg(long, value_name = "BYTES", hide = true, default_value_t = crate::export::BULK_FILE_BYTES)]
+        bulk_bytes: usize,
     },
     /// Send the index to a Typesense cluster and keep it in step (only what changed since the last push)
     Push {
@@ -324,12 +327,14 @@ impl Cli {
                 out,
                 index,
                 collection,
+                bulk_bytes,
             } => Command::Export(ExportConfig {
                 index_dir: index,
                 format: crate::export::Format::from_name(&format)
                     .unwrap_or(crate::export::Format::Jsonl),
                 out_dir: out,
                 collection,
+                bulk_bytes: bulk_bytes.max(1),
             }),
             Sub::Push {
                 engine: _,

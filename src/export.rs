@@ -298,10 +298,10 @@ impl Format {
     }
 }
 
-/// The largest `_bulk` file: 10 MB, the usual default limit of an HTTP
-/// request body (`http.max_content_length` is 100 MB; 10 MB keeps each
-/// request quick and well under it).
-pub const BULK_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// The largest `_bulk` file: 10 MB (10,000,000 bytes), the size
+/// OpenSearch and Elasticsearch advise for one bulk request, well under
+/// their default `http.max_content_length` of 100 MB.
+pub const BULK_FILE_BYTES: usize = 10_000_000;
 
 /// What an export wrote.
 #[derive(Debug, Default)]
@@ -318,6 +318,7 @@ pub fn export(
     format: Format,
     out_dir: &Path,
     collection: &str,
+    bulk_bytes: usize,
 ) -> Result<ExportReport> {
     let reader = Reader::open(index_dir)?;
     std::fs::create_dir_all(out_dir)
@@ -350,7 +351,7 @@ pub fn export(
             let mapping = serde_json::to_string_pretty(&opensearch_mapping())?;
             write_file(&path, mapping.as_bytes())?;
             report.files.push(path);
-            let mut bulk = BulkWriter::new(out_dir);
+            let mut bulk = BulkWriter::new(out_dir, bulk_bytes);
             reader.for_each(|_, docs| {
                 report.briefs += 1;
                 for doc in docs {
@@ -389,16 +390,18 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 /// (`{"index":{"_id":…}}`) and its document, never split over two files.
 struct BulkWriter {
     dir: PathBuf,
+    limit: usize,
     files: Vec<PathBuf>,
     buffer: Vec<u8>,
 }
 
 impl BulkWriter {
-    fn new(dir: &Path) -> BulkWriter {
+    fn new(dir: &Path, limit: usize) -> BulkWriter {
         BulkWriter {
             dir: dir.to_path_buf(),
+            limit,
             files: Vec::new(),
-            buffer: Vec::with_capacity(BULK_FILE_BYTES),
+            buffer: Vec::with_capacity(limit.min(BULK_FILE_BYTES)),
         }
     }
 
@@ -407,14 +410,14 @@ impl BulkWriter {
         pair.push(b'\n');
         serde_json::to_writer(&mut pair, &OpenSearchDoc(doc))?;
         pair.push(b'\n');
-        if pair.len() > BULK_FILE_BYTES {
+        if pair.len() > self.limit {
             anyhow::bail!(
                 "the passage {} is larger than a bulk file ({} bytes)",
                 doc.id,
                 pair.len()
             );
         }
-        if self.buffer.len() + pair.len() > BULK_FILE_BYTES {
+        if self.buffer.len() + pair.len() > self.limit {
             self.flush()?;
         }
         self.buffer.extend_from_slice(&pair);

@@ -99,6 +99,8 @@ pub struct ExportConfig {
     pub out_dir: PathBuf,
     /// The Typesense collection named in `schema.json`.
     pub collection: String,
+    /// The largest `_bulk` file, in bytes.
+    pub bulk_bytes: usize,
 }
 
 /// How a command ended when it did not fail: exit status 0 or 1.

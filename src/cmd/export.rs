@@ -15,6 +15,7 @@ pub fn execute(config: &ExportConfig, err: &mut dyn Write) -> Result<Outcome> {
         config.format,
         &config.out_dir,
         &config.collection,
+        config.bulk_bytes,
     )?;
     writeln!(
         err,
