@@ -46,6 +46,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUERIES_FILE = os.path.join(REPO, "benches", "queries.txt")
 # Queries with `--actor` filters: briefs only (FTS5 has no actors).
 ACTOR_QUERIES_FILE = os.path.join(REPO, "benches", "queries-actors.txt")
+# Queries with date filters and sorts (briefs only).
+DATE_QUERIES_FILE = os.path.join(REPO, "benches", "queries-dates.txt")
+# Misspelt queries, with and without the "did you mean" suggestion (briefs only).
+TYPO_QUERIES_FILE = os.path.join(REPO, "benches", "queries-typos.txt")
+TYPO_PLAIN_QUERIES_FILE = os.path.join(REPO, "benches", "queries-typos-plain.txt")
 SCALE = 10
 WHOLE_PROCESS_QUERIES = 30
 WHOLE_PROCESS_RUNS = 5
@@ -599,6 +604,12 @@ def measure_corpus(name, jsonl, repetitions, tools, work, queries):
     result["briefs"]["query"] = bench_briefs(tools["briefs"], briefs_index, QUERY_RUNS)
     result["briefs"]["query_actors"] = bench_briefs(tools["briefs"], briefs_index, QUERY_RUNS,
                                                     ACTOR_QUERIES_FILE)
+    result["briefs"]["query_dates"] = bench_briefs(tools["briefs"], briefs_index, QUERY_RUNS,
+                                                   DATE_QUERIES_FILE)
+    result["briefs"]["query_typos"] = bench_briefs(tools["briefs"], briefs_index, QUERY_RUNS,
+                                                   TYPO_QUERIES_FILE)
+    result["briefs"]["query_typos_plain"] = bench_briefs(tools["briefs"], briefs_index,
+                                                         QUERY_RUNS, TYPO_PLAIN_QUERIES_FILE)
     log("  queries: briefs counts and whole-process `briefs query`")
     result["briefs"]["counts"] = counts_briefs(tools["briefs"], briefs_index, queries)
     result["briefs"]["whole_process"] = whole_process_briefs(tools["briefs"], briefs_index,
@@ -703,6 +714,11 @@ CORPUS_ROWS = [
     ("query p99 in-process", ("query", "p99_ms"), " ms", True),
     ("query p50 with --actor (briefs)", ("query_actors", "p50_ms"), " ms", True),
     ("query p99 with --actor (briefs)", ("query_actors", "p99_ms"), " ms", True),
+    ("query p50 with dates (briefs)", ("query_dates", "p50_ms"), " ms", True),
+    ("query p99 with dates (briefs)", ("query_dates", "p99_ms"), " ms", True),
+    ("misspelt query p50, no suggestion (briefs)", ("query_typos_plain", "p50_ms"), " ms", True),
+    ("misspelt query p50 with suggestion (briefs)", ("query_typos", "p50_ms"), " ms", True),
+    ("misspelt query p99 with suggestion (briefs)", ("query_typos", "p99_ms"), " ms", True),
     ("whole-process query median", ("whole_process", "median_ms"), " ms", True),
     ("whole-process query p95", ("whole_process", "p95_ms"), " ms", True),
 ]

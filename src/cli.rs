@@ -9,9 +9,11 @@ use clap::{Parser, Subcommand};
 use crate::brief::Section;
 use crate::index::{IndexConfig, COMMIT_EVERY_BYTES, DEFAULT_MEMORY_MB};
 use crate::output::Format;
-use crate::search::SearchRequest;
+use crate::search::{SearchRequest, Sort};
+use crate::when::{self, By, DateRange};
 use crate::{
     ActorsConfig, BenchConfig, Command, ExportConfig, ParseConfig, QueryConfig, ShowConfig,
+    TimelineConfig,
 };
 
 const DEFAULT_INDEX: &str = "index";
@@ -34,20 +36,23 @@ pub struct Cli {
 enum Sub {
     /// Index folders of briefs (default corpus/) into an index (default index/)
     Index {
-        /// Folders or files of briefs (.txt, .md, .json, .jsonl, .ndjson)
+        /// Folders or files of briefs (.txt, .md, .json, .jsonl, .ndjson) to add or update; none: every corpus the index remembers (a new index: corpus/)
         #[arg(value_name = "CORPUS")]
         corpora: Vec<PathBuf>,
+        /// Remove this corpus and its briefs from the index (repeatable)
+        #[arg(long, value_name = "PATH")]
+        forget: Vec<PathBuf>,
         /// Index folder
         #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
         index: PathBuf,
-        /// Start over instead of updating incrementally
+        /// Re-read every corpus into a new index, then switch to it (the old one answers until then)
         #[arg(long)]
         rebuild: bool,
-        /// Indexing threads (default: the number of cores, at most 8)
-        #[arg(long, value_name = "N")]
+        /// Indexing threads, 1 to 64 (default: the number of cores, at most 8)
+        #[arg(long, value_name = "N", value_parser = parse_threads)]
         threads: Option<usize>,
-        /// Memory budget of the indexing run, in MB: half for tantivy's in-memory segments, half for the rest (fewer threads when it is small)
-        #[arg(long, value_name = "MB", default_value_t = DEFAULT_MEMORY_MB)]
+        /// Memory budget of the indexing run, 32 to 65536 MB: half for tantivy's in-memory segments, half for the rest (fewer threads when it is small)
+        #[arg(long, value_name = "MB", default_value_t = DEFAULT_MEMORY_MB, value_parser = parse_memory)]
         memory: usize,
         /// Your own actors (the data/actors.toml format): added to the built-in ones, kept by the index
         #[arg(long, value_name = "FILE")]
@@ -94,6 +99,15 @@ enum Sub {
         /// Say why each hit ranks where it does: the brief's score and the passage's, by term and section
         #[arg(long)]
         explain: bool,
+        /// Only briefs dated on or after DATE: 2026, 2026-02 or 2026-02-05 (briefs without a date are left out)
+        #[arg(long, value_name = "DATE", value_parser = parse_since)]
+        since: Option<i64>,
+        /// Only briefs dated on or before DATE (a year or month counts whole: --until 2026-02 ends on Feb 28)
+        #[arg(long, value_name = "DATE", value_parser = parse_until)]
+        until: Option<i64>,
+        /// Order of the hits: relevance, date (oldest first) or -date (newest first); ties by relevance
+        #[arg(long, value_name = "ORDER", default_value = "relevance", value_parser = parse_sort, allow_hyphen_values = true)]
+        sort: Sort,
         /// JSON Lines output
         #[arg(long)]
         json: bool,
@@ -113,6 +127,42 @@ enum Sub {
         /// Print the actors the index knows (built-in and your own) with their aliases
         #[arg(long)]
         list: bool,
+        /// Only briefs dated on or after DATE: 2026, 2026-02 or 2026-02-05 (briefs without a date are left out)
+        #[arg(long, value_name = "DATE", value_parser = parse_since)]
+        since: Option<i64>,
+        /// Only briefs dated on or before DATE (a year or month counts whole: --until 2026-02 ends on Feb 28)
+        #[arg(long, value_name = "DATE", value_parser = parse_until)]
+        until: Option<i64>,
+        /// JSON Lines output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count matching briefs per year, month or week
+    Timeline {
+        /// The query (every brief without one)
+        #[arg(allow_hyphen_values = true)]
+        query: Option<String>,
+        /// Index folder
+        #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
+        index: PathBuf,
+        /// Length of the periods
+        #[arg(long, value_name = "PERIOD", default_value = "month", value_parser = parse_by)]
+        by: By,
+        /// Only briefs that involve this actor (repeatable: all of them)
+        #[arg(long = "actor", value_name = "A")]
+        actors: Vec<String>,
+        /// With several --actor: any of them instead of all
+        #[arg(long)]
+        any_actor: bool,
+        /// Only these sections (repeatable)
+        #[arg(long = "section", value_name = "S", value_parser = parse_section)]
+        sections: Vec<Section>,
+        /// Only briefs dated on or after DATE: 2026, 2026-02 or 2026-02-05 (briefs without a date are left out)
+        #[arg(long, value_name = "DATE", value_parser = parse_since)]
+        since: Option<i64>,
+        /// Only briefs dated on or before DATE (a year or month counts whole: --until 2026-02 ends on Feb 28)
+        #[arg(long, value_name = "DATE", value_parser = parse_until)]
+        until: Option<i64>,
         /// JSON Lines output
         #[arg(long)]
         json: bool,
@@ -123,6 +173,9 @@ enum Sub {
         /// Index folder
         #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
         index: PathBuf,
+        /// Highlight this query's matches in the whole brief
+        #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
+        query: Option<String>,
         /// JSON output (the parse object)
         #[arg(long)]
         json: bool,
@@ -209,6 +262,29 @@ fn parse_section(value: &str) -> Result<Section, String> {
     })
 }
 
+fn parse_since(value: &str) -> Result<i64, String> {
+    when::span(value)
+        .map(|(from, _)| from)
+        .ok_or_else(|| when::bad_date(value))
+}
+
+fn parse_until(value: &str) -> Result<i64, String> {
+    when::span(value)
+        .map(|(_, to)| to)
+        .ok_or_else(|| when::bad_date(value))
+}
+
+fn parse_sort(value: &str) -> Result<Sort, String> {
+    Sort::from_name(value).ok_or_else(|| {
+        format!("unknown order `{value}`; valid orders are relevance, date (oldest first), -date (newest first)")
+    })
+}
+
+fn parse_by(value: &str) -> Result<By, String> {
+    By::from_name(value)
+        .ok_or_else(|| format!("unknown period `{value}`; valid periods are year, month, week"))
+}
+
 fn format(json: bool) -> Format {
     if json {
         Format::Json
@@ -225,6 +301,7 @@ impl Cli {
         match self.command {
             Sub::Index {
                 corpora,
+                forget,
                 index,
                 rebuild,
                 threads,
@@ -233,11 +310,8 @@ impl Cli {
                 no_actors,
                 commit_every,
             } => Command::Index(IndexConfig {
-                corpora: if corpora.is_empty() {
-                    vec![PathBuf::from(DEFAULT_CORPUS)]
-                } else {
-                    corpora
-                },
+                corpora,
+                forget,
                 index_dir: index,
                 rebuild,
                 threads: threads.unwrap_or_else(default_threads),
@@ -259,6 +333,9 @@ impl Cli {
                 actor_in,
                 facets,
                 explain,
+                since,
+                until,
+                sort,
                 json,
             } => {
                 let auto_corpus = match &index {
@@ -277,6 +354,12 @@ impl Cli {
                         actor_in_passage: actor_in == "passage",
                         facets,
                         explain,
+                        dates: DateRange {
+                            from: since,
+                            to: until,
+                        },
+                        sort,
+                        suggest: true,
                         ..SearchRequest::new(&query)
                     },
                     actor_names: actors,
@@ -290,9 +373,37 @@ impl Cli {
             Sub::Show {
                 brief_id,
                 index,
+                query,
                 json,
             } => Command::Show(ShowConfig {
                 brief_id,
+                index_dir: index,
+                query,
+                format: format(json),
+            }),
+            Sub::Timeline {
+                query,
+                index,
+                by,
+                actors,
+                any_actor,
+                sections,
+                since,
+                until,
+                json,
+            } => Command::Timeline(TimelineConfig {
+                request: SearchRequest {
+                    limit: 0,
+                    sections,
+                    any_actor,
+                    dates: DateRange {
+                        from: since,
+                        to: until,
+                    },
+                    ..SearchRequest::new(query.as_deref().unwrap_or("*"))
+                },
+                actor_names: actors,
+                by,
                 index_dir: index,
                 format: format(json),
             }),
@@ -302,6 +413,8 @@ impl Cli {
                 kind,
                 limit,
                 list,
+                since,
+                until,
                 json,
             } => Command::Actors(ActorsConfig {
                 query,
@@ -309,6 +422,10 @@ impl Cli {
                 kind,
                 limit,
                 list,
+                dates: DateRange {
+                    from: since,
+                    to: until,
+                },
                 format: format(json),
             }),
             Sub::Bench {
@@ -365,6 +482,38 @@ impl Cli {
             }),
         }
     }
+}
+
+/// `--memory`: a number of MB in the range the run can keep.
+fn parse_memory(value: &str) -> Result<usize, String> {
+    let range = crate::index::MEMORY_MB_RANGE;
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|mb| range.contains(mb))
+        .ok_or_else(|| {
+            format!(
+                "give a number of MB from {} to {} (the budget of the whole indexing run)",
+                range.start(),
+                range.end()
+            )
+        })
+}
+
+/// `--threads`: a number of indexing threads in the valid range.
+fn parse_threads(value: &str) -> Result<usize, String> {
+    let range = crate::index::THREADS_RANGE;
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "give a number of threads from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
 }
 
 fn default_threads() -> usize {

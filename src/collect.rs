@@ -18,7 +18,10 @@ use tantivy::{
 
 use crate::brief::{PassageId, Section};
 use crate::query::Unit;
-use crate::schema::{Fields, BRIEF_KEY_COLUMN, PASSAGE_ACTORS_COLUMN, PASSAGE_ACTOR_MASK};
+use crate::schema::{
+    Fields, BRIEF_KEY_COLUMN, DATE_COLUMN, PASSAGE_ACTORS_COLUMN, PASSAGE_ACTOR_MASK,
+};
+use crate::search::Sort;
 use crate::tokenizer::PASSAGE_STRIDE;
 
 /// A prefix matches passages through at most this many of its words in one
@@ -59,6 +62,9 @@ pub(crate) struct Matched {
 /// A matching brief among the best.
 #[derive(Debug, Clone)]
 pub(crate) struct TopBrief {
+    /// What the sort orders by first, smaller first: 0 by relevance, the
+    /// date (or minus it) by date, undated briefs last.
+    pub(crate) sort_key: i64,
     pub(crate) score: Score,
     pub(crate) brief_key: u64,
     pub(crate) address: DocAddress,
@@ -67,14 +73,31 @@ pub(crate) struct TopBrief {
 }
 
 impl TopBrief {
-    /// Higher score first; ties by brief key (a hash of the id), never by
-    /// which segment a brief landed in: the order is the same after every
-    /// re-index.
+    /// The sort's order (by date or not), then higher score first; ties by
+    /// brief key (a hash of the id), never by which segment a brief landed
+    /// in: the order is the same after every re-index, so pages are stable.
     fn rank_cmp(&self, other: &Self) -> Ordering {
-        other
-            .score
-            .total_cmp(&self.score)
-            .then_with(|| self.brief_key.cmp(&other.brief_key))
+        rank_order(
+            (self.sort_key, self.score, self.brief_key),
+            (other.sort_key, other.score, other.brief_key),
+        )
+    }
+}
+
+/// The order of (sort key, score, brief key) triples: better first.
+fn rank_order(a: (i64, Score, u64), b: (i64, Score, u64)) -> Ordering {
+    a.0.cmp(&b.0)
+        .then_with(|| b.1.total_cmp(&a.1))
+        .then_with(|| a.2.cmp(&b.2))
+}
+
+/// The sort key of a brief with this date under `sort`.
+fn sort_key(sort: Sort, date: Option<i64>) -> i64 {
+    match (sort, date) {
+        (Sort::Relevance, _) => 0,
+        (_, None) => i64::MAX,
+        (Sort::Date, Some(day)) => day,
+        (Sort::DateDesc, Some(day)) => -day,
     }
 }
 
@@ -114,6 +137,10 @@ pub(crate) struct Collected {
     pub(crate) keys: KeySet,
     /// The best `want` briefs, best first.
     pub(crate) top: Vec<TopBrief>,
+    /// The dates of every matching dated brief, when asked for.
+    pub(crate) dates: Vec<i64>,
+    /// Matching briefs without a date.
+    pub(crate) undated: u64,
 }
 
 /// Collects briefs: counts every match (briefs, and their passages that
@@ -125,6 +152,9 @@ pub(crate) struct BriefCollector {
     pub(crate) fields: Fields,
     pub(crate) passage_actors: Option<Arc<PassageActorFilter>>,
     pub(crate) keep_keys: bool,
+    pub(crate) sort: Sort,
+    /// Keep the date of every matching brief (timelines).
+    pub(crate) keep_dates: bool,
 }
 
 /// One unit's postings in one section's field of one segment.
@@ -149,6 +179,12 @@ pub(crate) struct SegmentBriefs {
     shape: Option<Column<u64>>,
     want: usize,
     keep_keys: bool,
+    sort: Sort,
+    /// The date column, read when sorting by date or keeping dates.
+    date: Option<Column<i64>>,
+    keep_dates: bool,
+    dates: Vec<i64>,
+    undated: u64,
     briefs: u64,
     passages: u64,
     keys: KeySet,
@@ -200,6 +236,14 @@ impl Collector for BriefCollector {
             },
             want: self.want,
             keep_keys: self.keep_keys,
+            sort: self.sort,
+            date: match self.sort != Sort::Relevance || self.keep_dates {
+                true => Some(fast.i64(DATE_COLUMN)?),
+                false => None,
+            },
+            keep_dates: self.keep_dates,
+            dates: Vec::new(),
+            undated: 0,
             briefs: 0,
             passages: 0,
             keys: KeySet::default(),
@@ -220,10 +264,14 @@ impl Collector for BriefCollector {
             passages: 0,
             keys: KeySet::default(),
             top: Vec::new(),
+            dates: Vec::new(),
+            undated: 0,
         };
         for fruit in fruits {
             out.briefs += fruit.briefs;
             out.passages += fruit.passages;
+            out.dates.extend(fruit.dates);
+            out.undated += fruit.undated;
             out.keys.extend(fruit.keys);
             out.top.extend(fruit.top);
         }
@@ -426,10 +474,19 @@ impl SegmentCollector for SegmentBriefs {
         if self.keep_keys {
             self.keys.insert(brief_key);
         }
+        let date = self.date.as_ref().and_then(|column| column.first(doc));
+        if self.keep_dates {
+            match date {
+                Some(day) => self.dates.push(day),
+                None => self.undated += 1,
+            }
+        }
         if self.want == 0 {
             return;
         }
+        let key = sort_key(self.sort, date);
         let candidate = |matched: &[Matched]| TopBrief {
+            sort_key: key,
             score,
             brief_key,
             address: DocAddress::new(self.segment, doc),
@@ -438,10 +495,11 @@ impl SegmentCollector for SegmentBriefs {
         if self.heap.len() < self.want {
             self.heap.push(Reverse(Ranked(candidate(&self.matched))));
         } else if let Some(Reverse(worst)) = self.heap.peek() {
-            let better = score
-                .total_cmp(&worst.0.score)
-                .then_with(|| worst.0.brief_key.cmp(&brief_key))
-                == Ordering::Greater;
+            let worst = &worst.0;
+            let better = rank_order(
+                (key, score, brief_key),
+                (worst.sort_key, worst.score, worst.brief_key),
+            ) == Ordering::Less;
             if better {
                 self.heap.pop();
                 self.heap.push(Reverse(Ranked(candidate(&self.matched))));
@@ -455,6 +513,8 @@ impl SegmentCollector for SegmentBriefs {
             passages: self.passages,
             keys: self.keys,
             top: self.heap.into_iter().map(|Reverse(Ranked(b))| b).collect(),
+            dates: self.dates,
+            undated: self.undated,
         }
     }
 }

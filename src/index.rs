@@ -24,14 +24,18 @@ use walkdir::WalkDir;
 use crate::actors::{self, Gazetteer, PassageActors};
 use crate::brief::{brief_key, fnv1a, Brief, Section};
 use crate::parse::{self, Format, Skip};
-use crate::schema::{Fields, PASSAGE_ACTOR_MASK, SCHEMA_VERSION};
+use crate::schema::{PASSAGE_ACTOR_MASK, SCHEMA_VERSION};
 use crate::store::{self, Payload, Store};
 use crate::tokenizer::FIRST_VALUE;
 
 /// What `briefs index` was asked to do.
 #[derive(Debug, Clone)]
 pub struct IndexConfig {
+    /// Corpora to add or re-sync; none: every corpus the index remembers
+    /// (`corpus/` for a new index).
     pub corpora: Vec<PathBuf>,
+    /// Remembered corpora to remove, with their briefs.
+    pub forget: Vec<PathBuf>,
     pub index_dir: PathBuf,
     pub rebuild: bool,
     pub threads: usize,
@@ -65,11 +69,25 @@ pub struct IndexReport {
     pub warnings: Vec<String>,
     pub elapsed: Duration,
     pub commits: usize,
+    /// The corpora this run read (as the index remembers them).
+    pub synced: Vec<String>,
+    /// Remembered corpora this run left as they were.
+    pub kept: Vec<String>,
+    /// Corpora removed by `--forget`: name, briefs and files removed.
+    pub forgotten: Vec<(String, usize, usize)>,
+    /// False when nothing changed and the current generation stays.
+    pub switched: bool,
+    /// Old generations left on disk because a reader still had them open.
+    pub generations_kept: usize,
 }
 
 /// One indexed file, as the manifest remembers it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 struct FileEntry {
+    /// The corpus (as remembered) the file belongs to; `None` in manifests
+    /// written before corpora were remembered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    corpus: Option<String>,
     size: u64,
     mtime_ns: u128,
     hash: u64,
@@ -84,6 +102,102 @@ struct Manifest {
     /// changes, every file is parsed again.
     #[serde(default)]
     gazetteer: u64,
+    /// The corpora the index mirrors.
+    #[serde(default)]
+    corpora: Vec<Corpus>,
+}
+
+/// A corpus the index remembers: the name files are listed under (the
+/// path as first given) and where it is (absolute), so that `briefs index`
+/// finds it again from any folder.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Corpus {
+    name: String,
+    path: PathBuf,
+}
+
+impl Corpus {
+    fn named(root: &Path) -> Corpus {
+        Corpus {
+            name: clean_root(root),
+            path: absolute(root),
+        }
+    }
+
+    fn shown(&self) -> String {
+        store::display_dir(Path::new(&self.name))
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    path.canonicalize()
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The corpus of a new index when none is named.
+pub const DEFAULT_CORPUS: &str = "corpus";
+
+/// Valid `--memory` values, in MB.
+pub const MEMORY_MB_RANGE: std::ops::RangeInclusive<usize> = 32..=65_536;
+/// Valid `--threads` values.
+pub const THREADS_RANGE: std::ops::RangeInclusive<usize> = 1..=64;
+
+/// Refuses a budget the run could not keep, before anything is touched.
+pub fn check_budget(threads: usize, memory_mb: usize) -> Result<()> {
+    if !MEMORY_MB_RANGE.contains(&memory_mb) {
+        anyhow::bail!(
+            "--memory {memory_mb} is out of range: give {} to {} MB",
+            MEMORY_MB_RANGE.start(),
+            MEMORY_MB_RANGE.end()
+        );
+    }
+    if !THREADS_RANGE.contains(&threads) {
+        anyhow::bail!(
+            "--threads {threads} is out of range: give {} to {}",
+            THREADS_RANGE.start(),
+            THREADS_RANGE.end()
+        );
+    }
+    Ok(())
+}
+
+/// A run stopped by SIGINT (Ctrl-C); the index is as it was.
+#[derive(Debug)]
+pub struct Interrupted(pub PathBuf);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "interrupted: the index at {} is as it was",
+            store::display_dir(&self.0)
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, the first Ctrl-C asks the run to stop at the next file
+/// (the new generation is then removed); a second one ends the process.
+fn catch_interrupts() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    });
+}
+
+fn check_interrupt(dir: &Path) -> Result<()> {
+    if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Interrupted(dir.to_path_buf()).into());
+    }
+    Ok(())
 }
 
 /// The index writer's default memory budget, in MB.
@@ -95,6 +209,8 @@ pub const COMMIT_EVERY_BYTES: u64 = 64 << 20;
 
 /// A file the walk found.
 struct Found {
+    /// The name of its corpus.
+    corpus: String,
     path: PathBuf,
     display: String,
     id_base: String,
@@ -103,12 +219,43 @@ struct Found {
     mtime_ns: u128,
 }
 
+/// Runs `briefs index`: builds a new generation beside the current one and
+/// switches to it at the end; on any failure the index stays as it was.
 pub fn run(config: &IndexConfig) -> Result<IndexReport> {
+    check_budget(config.threads, config.memory_mb)?;
+    for root in &config.corpora {
+        std::fs::metadata(root).with_context(|| unreadable_corpus(root))?;
+    }
+    let dir = &config.index_dir;
+    let existed = dir.exists();
+    let result = run_locked(config);
+    if result.is_err() && !existed {
+        // A first run that failed leaves no folder behind.
+        store::remove_empty(dir);
+    }
+    result
+}
+
+fn unreadable_corpus(root: &Path) -> String {
+    format!(
+        "cannot read the corpus {}: give a folder of briefs (default: corpus/)",
+        root.display()
+    )
+}
+
+fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
     let started = Instant::now();
     let mut report = IndexReport::default();
-    let (store, mut manifest) = open_or_create(config)?;
+    // A second writer stops here at once.
+    let lock = store::lock_for_writing(&config.index_dir)?;
+    crate::checkpoint::reached("locked");
+    catch_interrupts();
+    store::remove_stale(&config.index_dir, &lock, "removing-stale")?;
+    let (store, mut manifest, generation) = open_or_create(config, &lock)?;
+    crate::checkpoint::reached("generation-ready");
+    let corpora_before = manifest.corpora.clone();
+    let (sync, forget) = plan_corpora(config, &mut manifest)?;
     let (threads, writer_mb) = writer_budget(config.threads, config.memory_mb);
-    // Take the writer's lock first: a second writer stops at once.
     let mut writer: IndexWriter<TantivyDocument> = store
         .index
         .writer_with_num_threads(threads, writer_mb << 20)
@@ -145,15 +292,37 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     };
     let reextract = manifest.gazetteer != fingerprint;
     manifest.gazetteer = fingerprint;
-    let found = walk(config, &mut report)?;
-    report.files_seen = found.len() + report.skipped.len();
-
-    let mut dirty = false;
-    if config.rebuild {
-        writer.delete_all_documents()?;
-        manifest.files.clear();
+    let mut dirty = config.rebuild || manifest.corpora != corpora_before;
+    for corpus in &forget {
+        let files: Vec<String> = manifest
+            .files
+            .iter()
+            .filter(|(_, e)| e.corpus.as_deref() == Some(corpus.name.as_str()))
+            .map(|(path, _)| path.clone())
+            .collect();
+        let mut briefs = 0;
+        for path in &files {
+            if let Some(entry) = manifest.files.remove(path) {
+                for id in &entry.briefs {
+                    writer.delete_term(Term::from_field_u64(store.fields.brief_key, brief_key(id)));
+                }
+                briefs += entry.briefs.len();
+            }
+        }
+        report.forgotten.push((corpus.shown(), briefs, files.len()));
         dirty = true;
     }
+    report.synced = sync.iter().map(Corpus::shown).collect();
+    report.kept = manifest
+        .corpora
+        .iter()
+        .filter(|c| !sync.contains(c))
+        .map(Corpus::shown)
+        .collect();
+    let found = walk(&sync, &config.index_dir, &mut report)?;
+    report.files_seen = found.len() + report.skipped.len();
+    check_interrupt(&config.index_dir)?;
+    crate::checkpoint::reached("walked");
 
     let progress = Progress::new(config.progress, found.iter().map(|f| f.size).sum());
     let mut seen: HashSet<String> = HashSet::with_capacity(found.len());
@@ -164,6 +333,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
         .collect();
     let mut bytes_since_commit = 0u64;
     for file in &found {
+        check_interrupt(&config.index_dir)?;
         seen.insert(file.display.clone());
         let old = manifest.files.get(&file.display).cloned();
         if let Some(old) = old.as_ref().filter(|_| !reextract) {
@@ -178,6 +348,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             .map(|o| o.briefs.iter().cloned().collect())
             .unwrap_or_default();
         let mut entry = FileEntry {
+            corpus: Some(file.corpus.clone()),
             size: file.size,
             mtime_ns: file.mtime_ns,
             hash: 0,
@@ -202,6 +373,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
             if let Some(old) = old.as_ref().filter(|o| !reextract && o.hash == entry.hash) {
                 report.unchanged += old.briefs.len();
                 let same = FileEntry {
+                    corpus: Some(file.corpus.clone()),
                     size: file.size,
                     mtime_ns: file.mtime_ns,
                     ..old.clone()
@@ -251,20 +423,29 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
         manifest.files.insert(file.display.clone(), entry);
         dirty = true;
         progress.advance(file.size);
+        if report.files_parsed == 1 {
+            crate::checkpoint::reached("first-file");
+        }
 
         bytes_since_commit += file.size;
         if bytes_since_commit >= config.commit_every_bytes {
             commit(&mut writer, &store, &manifest, custom_actors.as_deref())?;
             report.commits += 1;
             bytes_since_commit = 0;
+            crate::checkpoint::reached("intermediate-commit");
         }
     }
+    check_interrupt(&config.index_dir)?;
 
+    // Files of the corpora read in this run that are no longer there.
+    let synced: HashSet<&str> = sync.iter().map(|c| c.name.as_str()).collect();
     let gone: Vec<String> = manifest
         .files
-        .keys()
-        .filter(|path| !seen.contains(*path))
-        .cloned()
+        .iter()
+        .filter(|(path, e)| {
+            !seen.contains(*path) && e.corpus.as_deref().is_some_and(|c| synced.contains(c))
+        })
+        .map(|(path, _)| path.clone())
         .collect();
     for path in gone {
         if let Some(entry) = manifest.files.remove(&path) {
@@ -280,13 +461,25 @@ pub fn run(config: &IndexConfig) -> Result<IndexReport> {
     let payload = store::read_payload(&store.index)?;
     let actors_changed = payload.as_ref().and_then(|p| p.actors_file.clone())
         != custom_actors.as_deref().map(actors_file_name);
-    if dirty || reextract || actors_changed || payload.is_none() {
+    let changed = dirty || reextract || actors_changed || payload.is_none();
+    if changed {
+        crate::checkpoint::reached("before-commit");
         commit(&mut writer, &store, &manifest, custom_actors.as_deref())?;
         report.commits += 1;
+        crate::checkpoint::reached("committed");
     }
     writer.wait_merging_threads().map_err(|e| {
         anyhow::anyhow!("failed to finish merging segments: {}", store::one_line(&e))
     })?;
+    crate::checkpoint::reached("merged");
+    check_interrupt(&config.index_dir)?;
+    if changed {
+        generation.publish()?;
+        report.switched = true;
+        crate::checkpoint::reached("published");
+        report.generations_kept = store::remove_stale(&config.index_dir, &lock, "removing-old")?;
+        crate::checkpoint::reached("cleaned");
+    }
 
     report.briefs_total = manifest.files.values().map(|e| e.briefs.len()).sum();
     report.passages_total = manifest.files.values().map(|e| e.passages).sum();
@@ -382,44 +575,179 @@ impl Ingest<'_> {
             let passage_actors = self
                 .gazetteer
                 .map(|gazetteer| (gazetteer.annotate(&mut brief), gazetteer));
-            self.entry.passages += add_brief(
-                self.writer,
-                &self.store.dir,
-                &self.store.fields,
-                &brief,
-                passage_actors.as_ref(),
-            )?;
+            self.entry.passages +=
+                add_brief(self.writer, self.store, &brief, passage_actors.as_ref())?;
             self.entry.briefs.push(brief.id);
         }
         Ok(())
     }
 }
 
-/// Opens the index (creating it when missing, or starting over on
-/// `--rebuild` when the old one cannot be read) and loads its manifest.
-fn open_or_create(config: &IndexConfig) -> Result<(Store, Manifest)> {
+/// Starts the run's new generation: empty for a new index or `--rebuild`
+/// (also when the old index cannot be read), otherwise linked to the
+/// current one; and loads the manifest the run starts from.
+fn open_or_create(
+    config: &IndexConfig,
+    lock: &store::WriterLock,
+) -> Result<(Store, Manifest, store::NewGeneration)> {
     let dir = &config.index_dir;
-    if !store::has_index(dir) {
-        return Ok((store::create(dir)?, Manifest::default()));
-    }
     // Opening a reader opens every segment: a missing or truncated file
     // shows here, before anything is written.
-    let opened = store::open(dir).and_then(|store| match store.index.reader() {
-        Ok(_) => Ok(store),
-        Err(e) => Err(store::damaged(dir, &store::one_line(&e))),
-    });
-    match opened {
-        Ok(store) if config.rebuild => Ok((store, Manifest::default())),
-        Ok(store) => {
+    let current = if store::has_index(dir) {
+        let opened = store::open(dir).and_then(|store| match store.index.reader() {
+            Ok(_) => Ok(store),
+            Err(e) => Err(store::damaged(dir, &store::one_line(&e))),
+        });
+        let loaded = opened.and_then(|store| {
             let manifest = load_manifest(&store)?;
             Ok((store, manifest))
+        });
+        match loaded {
+            Ok(current) => Some(current),
+            Err(_) if config.rebuild => None,
+            Err(err) => return Err(err),
         }
-        Err(_) if config.rebuild => {
-            store::wipe(dir)?;
-            Ok((store::create(dir)?, Manifest::default()))
+    } else {
+        None
+    };
+    match current {
+        Some((current, manifest)) if !config.rebuild => {
+            let generation = store::NewGeneration::begin(dir, Some(&current.files), lock)?;
+            drop(current);
+            let store = store::open_for_writing(dir, &generation.files)?;
+            Ok((store, manifest, generation))
         }
-        Err(err) => Err(err),
+        current => {
+            // A rebuild re-reads every corpus the index remembers.
+            let corpora = current.map(|(_, m)| m.corpora).unwrap_or_default();
+            let generation = store::NewGeneration::begin(dir, None, lock)?;
+            let store = store::create(dir, &generation.files)?;
+            let manifest = Manifest {
+                corpora,
+                ..Manifest::default()
+            };
+            Ok((store, manifest, generation))
+        }
     }
+}
+
+/// Which corpora this run reads and which it forgets; updates the
+/// remembered list. Unnamed, the run reads every remembered corpus (and a
+/// new index `corpus/`); named, only those (added when new); `--rebuild`
+/// reads them all. A corpus inside another one is refused: its files would
+/// be listed twice.
+fn plan_corpora(
+    config: &IndexConfig,
+    manifest: &mut Manifest,
+) -> Result<(Vec<Corpus>, Vec<Corpus>)> {
+    let dir = &config.index_dir;
+    let mut remembered = manifest.corpora.clone();
+    let legacy = remembered.is_empty() && !manifest.files.is_empty();
+    let find = |root: &Path, list: &[Corpus]| -> Option<usize> {
+        let path = absolute(root);
+        let name = clean_root(root);
+        list.iter()
+            .position(|c| c.path == path)
+            .or_else(|| list.iter().position(|c| c.name == name))
+    };
+    let names = |list: &[Corpus]| -> String {
+        if list.is_empty() {
+            "none".to_string()
+        } else {
+            list.iter()
+                .map(Corpus::shown)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let mut forget = Vec::new();
+    for root in &config.forget {
+        match find(root, &remembered) {
+            Some(i) => forget.push(remembered.remove(i)),
+            None => anyhow::bail!(
+                "{} is not a corpus of the index at {} (its corpora: {}): nothing to forget",
+                store::display_dir(root),
+                store::display_dir(dir),
+                names(&manifest.corpora)
+            ),
+        }
+    }
+    let mut sync: Vec<Corpus> = Vec::new();
+    for root in &config.corpora {
+        let corpus = match find(root, &remembered) {
+            Some(i) => remembered[i].clone(),
+            None => {
+                let new = Corpus::named(root);
+                for other in remembered.iter().filter(|c| c.path != new.path) {
+                    if new.path.starts_with(&other.path) {
+                        anyhow::bail!(
+                            "{} is inside {}, a corpus of the index at {} already: run `briefs index {}` to update it",
+                            new.shown(),
+                            other.shown(),
+                            store::display_dir(dir),
+                            other.name
+                        );
+                    }
+                    if other.path.starts_with(&new.path) {
+                        anyhow::bail!(
+                            "{} holds {}, a corpus of the index at {} already: forget that one first (`briefs index --forget {}`)",
+                            new.shown(),
+                            other.shown(),
+                            store::display_dir(dir),
+                            other.name
+                        );
+                    }
+                }
+                remembered.push(new.clone());
+                new
+            }
+        };
+        if !sync.contains(&corpus) {
+            sync.push(corpus);
+        }
+    }
+    if (config.corpora.is_empty() && config.forget.is_empty()) || config.rebuild {
+        if remembered.is_empty() {
+            let root = Path::new(DEFAULT_CORPUS);
+            std::fs::metadata(root).with_context(|| unreadable_corpus(root))?;
+            let corpus = Corpus::named(root);
+            remembered.push(corpus.clone());
+            sync.push(corpus);
+        }
+        for corpus in &remembered {
+            if !sync.contains(corpus) {
+                std::fs::metadata(&corpus.path).with_context(|| {
+                    format!(
+                        "cannot read {}, a corpus of the index at {}: put it back, or remove its briefs with `briefs index --forget {}`",
+                        corpus.shown(),
+                        store::display_dir(dir),
+                        corpus.name
+                    )
+                })?;
+                sync.push(corpus.clone());
+            }
+        }
+    }
+    if legacy {
+        // A manifest from before corpora were remembered: its files belong
+        // to the corpus they are listed under, or else to the first corpus
+        // of this run (which then mirrors it, as runs did then).
+        for (path, entry) in manifest.files.iter_mut() {
+            if entry.corpus.is_none() {
+                entry.corpus = sync
+                    .iter()
+                    .find(|c| {
+                        c.name == "."
+                            || path.starts_with(&format!("{}/", c.name))
+                            || *path == c.name
+                    })
+                    .or(sync.first())
+                    .map(|c| c.name.clone());
+            }
+        }
+    }
+    manifest.corpora = remembered;
+    Ok((sync, forget))
 }
 
 fn load_manifest(store: &Store) -> Result<Manifest> {
@@ -430,7 +758,7 @@ fn load_manifest(store: &Store) -> Result<Manifest> {
     else {
         return Ok(Manifest::default());
     };
-    let path = store.dir.join(&name);
+    let path = store.files.join(&name);
     let text = std::fs::read(&path).map_err(|e| {
         store::damaged(
             &store.dir,
@@ -458,7 +786,7 @@ fn commit(
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     let name = format!("briefs-manifest-{stamp:032}.json");
-    let path = store.dir.join(&name);
+    let path = store.files.join(&name);
     let write = || -> std::io::Result<()> {
         let mut file = std::fs::File::create(&path)?;
         serde_json::to_writer(&mut std::io::BufWriter::new(&mut file), manifest)?;
@@ -467,11 +795,11 @@ fn commit(
     };
     if let Err(e) = write() {
         let _ = std::fs::remove_file(&path);
-        return Err(io_failure(&store.dir, &e));
+        return Err(store::cannot_write(&store.dir, &e));
     }
     let actors_name = custom_actors.map(actors_file_name);
     if let (Some(text), Some(actors_name)) = (custom_actors, &actors_name) {
-        let actors_path = store.dir.join(actors_name);
+        let actors_path = store.files.join(actors_name);
         if !actors_path.exists() {
             write_synced(&actors_path, text.as_bytes())
                 .with_context(|| format!("failed to write {}", actors_path.display()))?;
@@ -484,12 +812,10 @@ fn commit(
     })?;
     let mut prepared = writer
         .prepare_commit()
-        .map_err(|e| write_failure(&store.dir, &e))?;
+        .map_err(|e| write_failure(store, &e))?;
     prepared.set_payload(&payload);
-    prepared
-        .commit()
-        .map_err(|e| write_failure(&store.dir, &e))?;
-    if let Ok(entries) = std::fs::read_dir(&store.dir) {
+    prepared.commit().map_err(|e| write_failure(store, &e))?;
+    if let Ok(entries) = std::fs::read_dir(&store.files) {
         for entry in entries.flatten() {
             let other = entry.file_name().to_string_lossy().into_owned();
             let stale_manifest = other.starts_with("briefs-manifest-") && other != name;
@@ -509,11 +835,11 @@ fn commit(
 /// actors, its passages' actors and its date. Returns the number of passages.
 fn add_brief(
     writer: &IndexWriter<TantivyDocument>,
-    dir: &Path,
-    fields: &Fields,
+    store: &Store,
     brief: &Brief,
     passage_actors: Option<&(PassageActors, &Gazetteer)>,
 ) -> Result<usize> {
+    let fields = &store.fields;
     let json = serde_json::to_string(brief)?;
     // Sized to its content: tantivy's default reserves 1 KB, and up to
     // 10,000 documents wait in its queue.
@@ -560,32 +886,25 @@ fn add_brief(
     doc.add_text(fields.brief_json, json);
     writer
         .add_document(doc)
-        .map_err(|e| write_failure(dir, &e))?;
+        .map_err(|e| write_failure(store, &e))?;
     Ok(passages.len())
 }
 
 /// Why writing the index failed, as one line. tantivy's worker threads
 /// report only that they stopped; a small probe write finds the cause
 /// (a full disk, most often).
-fn write_failure(dir: &Path, err: &tantivy::TantivyError) -> anyhow::Error {
-    let probe = dir.join(".briefs-space-probe");
+fn write_failure(store: &Store, err: &tantivy::TantivyError) -> anyhow::Error {
+    let probe = store.files.join(".briefs-space-probe");
     let result = std::fs::write(&probe, vec![0u8; 1 << 20]);
     let _ = std::fs::remove_file(&probe);
     match result {
-        Err(io) => io_failure(dir, &io),
+        Err(io) => store::cannot_write(&store.dir, &io),
         Ok(()) => anyhow::anyhow!(
             "failed to write the index at {}: {}; the previous index is intact",
-            store::display_dir(dir),
+            store::display_dir(&store.dir),
             store::one_line(err)
         ),
     }
-}
-
-fn io_failure(dir: &Path, err: &std::io::Error) -> anyhow::Error {
-    anyhow::anyhow!(
-        "cannot write the index at {}: {err}; the previous index is intact: free some space, then run `briefs index` again",
-        store::display_dir(dir)
-    )
 }
 
 /// The name under which the index keeps a user's actors file.
@@ -611,7 +930,7 @@ fn stored_actors(store: &Store) -> Result<Option<String>> {
     let Some(name) = store::read_payload(&store.index)?.and_then(|p| p.actors_file) else {
         return Ok(None);
     };
-    std::fs::read_to_string(store.dir.join(&name))
+    std::fs::read_to_string(store.files.join(&name))
         .map(Some)
         .map_err(|e| {
             store::damaged(
@@ -669,20 +988,17 @@ fn clean_root(root: &Path) -> String {
 /// Finds the files to index, in a stable order. Hidden entries and the index
 /// folder are not walked; symlinks are followed with loop detection; files
 /// of other types are reported as skipped.
-fn walk(config: &IndexConfig, report: &mut IndexReport) -> Result<Vec<Found>> {
-    let index_canon = config.index_dir.canonicalize().ok();
+fn walk(corpora: &[Corpus], index_dir: &Path, report: &mut IndexReport) -> Result<Vec<Found>> {
+    let index_canon = index_dir.canonicalize().ok();
     let mut found = Vec::new();
-    for root in &config.corpora {
-        let meta = std::fs::metadata(root).with_context(|| {
-            format!(
-                "cannot read the corpus {}: give a folder of briefs (default: corpus/)",
-                root.display()
-            )
-        })?;
-        let root_display = clean_root(root);
+    for corpus in corpora {
+        let root = &corpus.path;
+        let meta = std::fs::metadata(root).with_context(|| unreadable_corpus(root))?;
+        let root_display = corpus.name.clone();
         if meta.is_file() {
             match Format::from_path(root) {
                 Some(format) => found.push(Found {
+                    corpus: corpus.name.clone(),
                     path: root.clone(),
                     display: root_display.clone(),
                     id_base: root
@@ -784,6 +1100,7 @@ fn walk(config: &IndexConfig, report: &mut IndexReport) -> Result<Vec<Found>> {
                 _ => rel.clone(),
             };
             found.push(Found {
+                corpus: corpus.name.clone(),
                 path: entry.path().to_path_buf(),
                 display,
                 id_base,

@@ -4,6 +4,7 @@
 pub mod actors;
 pub mod bm25f;
 pub mod brief;
+pub mod checkpoint;
 pub mod cli;
 mod cmd;
 mod collect;
@@ -18,6 +19,7 @@ pub mod search;
 pub mod snippet;
 pub mod store;
 pub mod tokenizer;
+pub mod when;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,6 +38,7 @@ pub enum Command {
     Show(ShowConfig),
     Parse(ParseConfig),
     Actors(ActorsConfig),
+    Timeline(TimelineConfig),
     Bench(BenchConfig),
     Export(ExportConfig),
     Push(push::PushConfig),
@@ -59,6 +62,8 @@ pub struct QueryConfig {
 pub struct ShowConfig {
     pub brief_id: String,
     pub index_dir: PathBuf,
+    /// Highlight this query's matches in the brief.
+    pub query: Option<String>,
     pub format: Format,
 }
 
@@ -80,6 +85,19 @@ pub struct ActorsConfig {
     pub limit: usize,
     /// Print the gazetteer in effect instead of counts.
     pub list: bool,
+    /// Only briefs dated within.
+    pub dates: crate::when::DateRange,
+    pub format: Format,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelineConfig {
+    /// The query (`*` for every brief) and its filters.
+    pub request: SearchRequest,
+    /// Actor names as the user gave them, resolved into `request.actors`.
+    pub actor_names: Vec<String>,
+    pub by: crate::when::By,
+    pub index_dir: PathBuf,
     pub format: Format,
 }
 
@@ -120,6 +138,7 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Command::Show(config) => cmd::show::execute(&config, out, err),
         Command::Parse(config) => cmd::parse::execute(&config, out, err),
         Command::Actors(config) => cmd::actors::execute(&config, out, err),
+        Command::Timeline(config) => cmd::timeline::execute(&config, out, err),
         Command::Bench(config) => cmd::bench::execute(&config, out, err),
         Command::Export(config) => cmd::export::execute(&config, err),
         Command::Push(config) => cmd::push::execute(&config, err),

@@ -45,7 +45,12 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("briefs: {e:#}");
-            ExitCode::from(2)
+            // Interrupted by Ctrl-C: the shell's convention, 128 + SIGINT.
+            if e.downcast_ref::<briefs::index::Interrupted>().is_some() {
+                ExitCode::from(130)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }

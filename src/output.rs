@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::actors::Gazetteer;
 use crate::brief::{Brief, Section};
-use crate::search::{ActorCount, Explain, Hit, SearchResults};
+use crate::search::{ActorCount, BriefMatches, Explain, Hit, SearchResults, Suggestion, Timeline};
+use crate::when::{self, By, DateRange};
 
 /// How to print: JSON Lines, or text with or without colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,56 @@ struct SummaryLine<'a> {
     elapsed_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     facets: Option<Vec<FacetLine<'a>>>,
+    /// Matching briefs per year, with the facets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    years: Option<Vec<PeriodLine>>,
+    /// The date filter in effect, as `YYYY-MM-DD` days, inclusive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<String>,
+    /// Matching briefs without a date (left out by a date filter).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    undated: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<SuggestionLine<'a>>,
+}
+
+#[derive(Serialize)]
+struct SuggestionLine<'a> {
+    query: &'a str,
+    passages: u64,
+    briefs: u64,
+}
+
+/// One period of a timeline (`briefs timeline`, `years` of a summary).
+#[derive(Serialize)]
+struct PeriodLine {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    line_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    by: Option<&'static str>,
+    /// First and last day, `YYYY-MM-DD`.
+    start: String,
+    end: String,
+    /// `2026`, `2026-02`, `2026-W06`.
+    label: String,
+    briefs: u64,
+}
+
+fn period_line(by: By, start: i64, briefs: u64, standalone: bool) -> PeriodLine {
+    PeriodLine {
+        line_type: standalone.then_some("period"),
+        by: standalone.then_some(by.name()),
+        start: when::ymd(start),
+        end: when::ymd(by.next(start) - 1),
+        label: by.label(start),
+        briefs,
+    }
+}
+
+fn bounds(dates: &DateRange) -> (Option<String>, Option<String>) {
+    (dates.from.map(when::ymd), dates.to.map(when::ymd))
 }
 
 /// One actor count, in `facets` and in `briefs actors --json`.
@@ -106,6 +157,20 @@ pub fn print_results(
                         .facets
                         .as_ref()
                         .map(|f| f.iter().map(|c| facet_line(c, false)).collect()),
+                    years: results.years.as_ref().map(|years| {
+                        years
+                            .iter()
+                            .map(|&(start, n)| period_line(By::Year, start, n, false))
+                            .collect()
+                    }),
+                    since: bounds(&results.dates).0,
+                    until: bounds(&results.dates).1,
+                    undated: results.undated,
+                    suggestion: results.suggestion.as_ref().map(|s| SuggestionLine {
+                        query: &s.query,
+                        passages: s.passages,
+                        briefs: s.briefs,
+                    }),
                 },
             )
         }
@@ -117,14 +182,40 @@ pub fn print_results(
                 (Some(first), Some(last)) => format!(", showing {}-{}", first.rank, last.rank),
                 _ => String::new(),
             };
+            let dated = match (results.dates.is_set(), results.undated) {
+                (true, Some(0) | None) => format!(" dated {}", results.dates),
+                (true, Some(n)) => format!(
+                    " dated {} ({n} undated brief{} left out)",
+                    results.dates,
+                    plural(n)
+                ),
+                _ => String::new(),
+            };
             writeln!(
                 out,
-                "{} passage{} in {} brief{}{shown} ({elapsed_ms:.1} ms)",
+                "{} passage{} in {} brief{}{dated}{shown} ({elapsed_ms:.1} ms)",
                 results.passages,
                 plural(results.passages),
                 results.briefs,
                 plural(results.briefs)
             )?;
+            if let Some(suggestion) = &results.suggestion {
+                print_suggestion(out, suggestion, color)?;
+            }
+            if let Some(years) = &results.years {
+                let counts: Vec<String> = years
+                    .iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|&(start, n)| format!("{} {n}", By::Year.label(start)))
+                    .collect();
+                let undated = match (results.dates.is_set(), results.undated) {
+                    (false, Some(n)) if n > 0 => format!(" (+{n} undated)"),
+                    _ => String::new(),
+                };
+                if !counts.is_empty() || !undated.is_empty() {
+                    writeln!(out, "years: {}{undated}", counts.join(" · "))?;
+                }
+            }
             if let Some(facets) = &results.facets {
                 let top: Vec<String> = facets
                     .iter()
@@ -142,6 +233,134 @@ pub fn print_results(
             Ok(())
         }
     }
+}
+
+fn print_suggestion(out: &mut dyn Write, suggestion: &Suggestion, color: bool) -> io::Result<()> {
+    writeln!(
+        out,
+        "did you mean: {} ({} passage{} in {} brief{})",
+        paint(color, BOLD, &suggestion.query),
+        suggestion.passages,
+        plural(suggestion.passages),
+        suggestion.briefs,
+        plural(suggestion.briefs)
+    )
+}
+
+/// The widest bar of a timeline, in characters.
+const BAR_WIDTH: usize = 40;
+
+/// A bar of `value / max` of `BAR_WIDTH` in block characters, to an
+/// eighth of a character.
+fn bar(value: u64, max: u64) -> String {
+    if max == 0 || value == 0 {
+        return String::new();
+    }
+    let eighths = ((value as f64 / max as f64) * (BAR_WIDTH * 8) as f64).round() as usize;
+    let eighths = eighths.max(1);
+    let mut out = "█".repeat(eighths / 8);
+    const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+    let part = PARTS[eighths % 8];
+    if part != ' ' {
+        out.push(part);
+    }
+    out
+}
+
+/// One block character per value, its height the value against `max`.
+fn sparkline(values: &[u64], max: u64) -> String {
+    const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    values
+        .iter()
+        .map(|&v| match (v, max) {
+            (0, _) | (_, 0) => ' ',
+            (v, max) => LEVELS[((v as f64 / max as f64) * 7.0).round() as usize],
+        })
+        .collect()
+}
+
+/// Prints a timeline: JSON Lines (one `period` line each, then a
+/// `summary`), or a table with a bar per period; on a terminal, a
+/// sparkline of the whole series too.
+pub fn print_timeline(out: &mut dyn Write, timeline: &Timeline, format: Format) -> io::Result<()> {
+    let by = timeline.by;
+    let dated: u64 = timeline.periods.iter().map(|(_, n)| n).sum();
+    let elapsed_ms = (timeline.elapsed_ms * 1000.0).round() / 1000.0;
+    let (since, until) = bounds(&timeline.dates);
+    if format == Format::Json {
+        #[derive(Serialize)]
+        struct TimelineSummary {
+            #[serde(rename = "type")]
+            kind: &'static str,
+            by: &'static str,
+            periods: usize,
+            briefs: u64,
+            dated: u64,
+            undated: u64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            since: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            until: Option<String>,
+            elapsed_ms: f64,
+        }
+        for &(start, n) in &timeline.periods {
+            json_line(out, &period_line(by, start, n, true))?;
+        }
+        return json_line(
+            out,
+            &TimelineSummary {
+                kind: "summary",
+                by: by.name(),
+                periods: timeline.periods.len(),
+                briefs: timeline.briefs,
+                dated,
+                undated: timeline.undated,
+                since,
+                until,
+                elapsed_ms,
+            },
+        );
+    }
+    let Format::Text { color } = format else {
+        return Ok(());
+    };
+    let max = timeline.periods.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let width = max.to_string().len();
+    for &(start, n) in &timeline.periods {
+        writeln!(
+            out,
+            "{}  {n:>width$}  {}",
+            by.label(start),
+            paint(color, BOLD, &bar(n, max))
+        )?;
+    }
+    if color && timeline.periods.len() > 1 {
+        let values: Vec<u64> = timeline.periods.iter().map(|(_, n)| *n).collect();
+        writeln!(out, "{}", sparkline(&values, max))?;
+    }
+    let span = match (timeline.periods.first(), timeline.periods.last()) {
+        (Some(&(first, _)), Some(&(last, _))) => {
+            format!(" from {} to {}", by.label(first), by.label(last))
+        }
+        _ => String::new(),
+    };
+    let undated = match (timeline.undated, timeline.dates.is_set()) {
+        (0, _) => String::new(),
+        (n, true) => format!(", {n} undated brief{} left out", plural(n)),
+        (n, false) => format!(", {n} undated brief{} in no {}", plural(n), by.name()),
+    };
+    let filter = match timeline.dates.is_set() {
+        true => format!(" ({})", timeline.dates),
+        false => String::new(),
+    };
+    writeln!(
+        out,
+        "{dated} brief{} in {} {}{}{span}{filter}{undated} ({elapsed_ms:.1} ms)",
+        plural(dated),
+        timeline.periods.len(),
+        by.name(),
+        if timeline.periods.len() == 1 { "" } else { "s" },
+    )
 }
 
 /// Actors listed on the text summary line of `query --facets`.
@@ -334,9 +553,49 @@ fn print_explain(out: &mut dyn Write, explain: &Explain, color: bool) -> io::Res
 
 /// Prints one brief: the parse/show JSON object, or its sections in order.
 pub fn print_brief(out: &mut dyn Write, brief: &Brief, format: Format) -> io::Result<()> {
-    let color = match format {
-        Format::Json => return json_line(out, brief),
-        Format::Text { color } => color,
+    print_brief_matches(out, brief, None, format)
+}
+
+/// Prints one brief with a query's matches: in JSON, the brief's object
+/// with `matches` (each matching passage's section, ordinal, label and
+/// byte ranges into its text); in text, the matches in bold red on a
+/// terminal, between `**` otherwise, and the matching passages marked.
+pub fn print_brief_matches(
+    out: &mut dyn Write,
+    brief: &Brief,
+    matches: Option<&BriefMatches>,
+    format: Format,
+) -> io::Result<()> {
+    let color = match (format, matches) {
+        (Format::Json, None) => return json_line(out, brief),
+        (Format::Json, Some(matches)) => {
+            #[derive(Serialize)]
+            struct MatchLine {
+                section: &'static str,
+                ordinal: u64,
+                label: String,
+                highlights: Vec<[usize; 2]>,
+            }
+            let mut value = serde_json::to_value(brief).map_err(io::Error::other)?;
+            let lines: Vec<MatchLine> = matches
+                .passages
+                .iter()
+                .map(|(id, ranges)| MatchLine {
+                    section: id.section().name(),
+                    ordinal: id.ordinal(),
+                    label: id.section().label(id.ordinal()),
+                    highlights: ranges.clone(),
+                })
+                .collect();
+            if let Some(object) = value.as_object_mut() {
+                object.insert(
+                    "matches".into(),
+                    serde_json::to_value(lines).map_err(io::Error::other)?,
+                );
+            }
+            return json_line(out, &value);
+        }
+        (Format::Text { color }, _) => color,
     };
     writeln!(out, "{}", paint(color, BOLD, &brief.display_title()))?;
     let meta = [
@@ -358,21 +617,61 @@ pub fn print_brief(out: &mut dyn Write, brief: &Brief, format: Format) -> io::Re
             paint(color, DIM, &format!("actors: {}", brief.actors.join(", ")))
         )?;
     }
-    for passage in brief.passages() {
-        if passage.section == Section::Title {
-            continue;
-        }
-        writeln!(out)?;
+    if let Some(matches) = matches {
+        let n = matches.passages.len() as u64;
         writeln!(
             out,
             "{}",
+            paint(
+                color,
+                DIM,
+                &format!("matches: {n} passage{} (marked ◆)", plural(n))
+            )
+        )?;
+    }
+    for passage in brief.passages() {
+        let ranges = matches.and_then(|m| {
+            m.passages
+                .iter()
+                .find(|(id, _)| *id == passage.id())
+                .map(|(_, r)| r.as_slice())
+        });
+        if passage.section == Section::Title && matches.is_none() {
+            continue;
+        }
+        if passage.section == Section::Title && ranges.is_none() {
+            continue;
+        }
+        writeln!(out)?;
+        let mark = if ranges.is_some() { " ◆" } else { "" };
+        writeln!(
+            out,
+            "{}{mark}",
             paint(
                 color,
                 BOLD,
                 &format!("[{}]", passage.section.label(passage.ordinal))
             )
         )?;
-        writeln!(out, "{}", passage.text)?;
+        match ranges {
+            None => writeln!(out, "{}", passage.text)?,
+            Some(ranges) => {
+                let mut text = String::new();
+                let mut at = 0;
+                for [from, to] in ranges {
+                    text.push_str(&passage.text[at..*from]);
+                    let matched = &passage.text[*from..*to];
+                    if color {
+                        text.push_str(&paint(true, MATCH, matched));
+                    } else {
+                        text.push_str(&format!("**{matched}**"));
+                    }
+                    at = *to;
+                }
+                text.push_str(&passage.text[at..]);
+                writeln!(out, "{text}")?;
+            }
+        }
     }
     Ok(())
 }
@@ -411,6 +710,11 @@ mod tests {
             passages: 4,
             briefs: 2,
             facets: None,
+            years: None,
+            undated: None,
+            dates: DateRange::default(),
+            notes: Vec::new(),
+            suggestion: None,
             elapsed_ms: 0.51234,
         };
         let mut out = Vec::new();
@@ -436,6 +740,11 @@ mod tests {
             passages: 1,
             briefs: 1,
             facets: None,
+            years: None,
+            undated: None,
+            dates: DateRange::default(),
+            notes: Vec::new(),
+            suggestion: None,
             elapsed_ms: 1.0,
         };
         let mut plain = Vec::new();

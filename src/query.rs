@@ -13,14 +13,17 @@
 //! query stand together (exactly, or within a few words) in one passage.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 
 use anyhow::Result;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhrasePrefixQuery,
-    PhraseQuery, Query, RegexQuery, TermQuery, TermSetQuery,
+    PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery, TermSetQuery,
 };
 use tantivy::query_grammar::Occur as GrammarOccur;
-use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
+use tantivy::query_grammar::{
+    Delimiter, UserInputAst, UserInputBound, UserInputLeaf, UserInputLiteral,
+};
 use tantivy::schema::Field;
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
@@ -29,6 +32,18 @@ use tantivy::Term;
 use crate::bm25f::Bm25fQuery;
 use crate::brief::Section;
 use crate::schema::{self, Fields};
+use crate::when::{self, DateRange};
+
+/// The query-language field of a brief's date (`date:2026-02`,
+/// `date:[2026-01-01 TO 2026-03-31]`, `date:>=2026-02`).
+pub const DATE_FIELD: &str = "date";
+
+/// A `word~N` matches words within this many edits at most.
+pub const MAX_FUZZY_DISTANCE: u32 = 2;
+
+/// The words the index holds within `distance` edits of an analysed word,
+/// most frequent first (the word itself among them when it is there).
+pub type Vocabulary<'a> = &'a dyn Fn(&str, u32) -> Vec<String>;
 
 /// Extra score for briefs whose words stand next to each other, in order,
 /// in one passage.
@@ -96,6 +111,24 @@ pub struct CompiledQuery {
     /// a brief.
     pub sections: Vec<Section>,
     pub bare_words: Vec<String>,
+    /// The dates every match must fall in (`date:` clauses that every
+    /// match must meet); open when the query has none.
+    pub dates: DateRange,
+    /// What was understood differently from how it was written (an
+    /// unknown `word:` searched as text), one line each, for stderr.
+    pub notes: Vec<String>,
+    /// The plain words of the query as written (not negated, not quoted,
+    /// not prefixes or fuzzy), with their analysed form and sections: what
+    /// a spelling suggestion may replace.
+    pub words: Vec<QueryWord>,
+}
+
+/// A plain word of the query, as written and analysed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryWord {
+    pub written: String,
+    pub analysed: String,
+    pub sections: Vec<Section>,
 }
 
 /// The parts of a compiled query's score, each alone as a query, with the
@@ -172,17 +205,15 @@ impl std::fmt::Display for QueryError {
 impl std::error::Error for QueryError {}
 
 fn valid_fields() -> String {
-    Section::ALL
-        .iter()
-        .map(|s| s.query_field())
-        .collect::<Vec<_>>()
-        .join(", ")
+    query_fields().join(", ")
 }
 
-/// Makes everyday queries parse: an apostrophe inside a word (`Israel's`)
-/// is not a quote, so it becomes a typographic one, which the analyzer
-/// splits on like the text's own apostrophes; control characters (pasted
-/// escape codes, tabs, newlines) are spaces.
+/// Makes everyday queries parse: an apostrophe inside a word (`Israel's`,
+/// `Israel’s`) is not a quote, so it becomes a typographic one, which the
+/// analyzer splits on like the text's own apostrophes; curly and low double
+/// quotes pasted from documents (`“nuclear talks”`) are straight quotes, and
+/// curly single quotes outside words are straight single quotes; control
+/// characters (pasted escape codes, tabs, newlines) are spaces.
 pub fn normalize(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     chars
@@ -193,33 +224,161 @@ pub fn normalize(text: &str) -> String {
                 && i + 1 < chars.len()
                 && chars[i - 1].is_alphanumeric()
                 && chars[i + 1].is_alphanumeric();
-            if c == '\'' && inside_word {
-                '’'
-            } else if c.is_control() {
-                ' '
-            } else {
-                c
+            match c {
+                '\'' | '’' | '‘' | '‚' | '‛' if inside_word => '’',
+                '’' | '‘' | '‚' | '‛' => '\'',
+                '“' | '”' | '„' | '‟' | '″' => '"',
+                c if c.is_control() => ' ',
+                c => c,
             }
         })
         .collect()
 }
 
-/// Compiles a query over the given sections (all when empty).
+/// The field names of the query language.
+fn query_fields() -> Vec<&'static str> {
+    let mut names: Vec<&str> = Section::ALL.iter().map(|s| s.query_field()).collect();
+    names.push(DATE_FIELD);
+    names
+}
+
+/// Edits (insertions, deletions, substitutions, swaps of neighbours) from
+/// `a` to `b`, by character.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    rows[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+/// Whether `name` looks like a misspelt field name (`tittle`, `Titel`).
+fn near_field(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    let allowed = if lower.chars().count() <= 5 { 1 } else { 2 };
+    query_fields()
+        .iter()
+        .any(|f| edit_distance(&lower, f) <= allowed)
+}
+
+/// Forgives `word:` where `word` is no field: a clock time (`10:30`), a URL
+/// (`http://…`), a label (`Note:`) is searched as text, and a note says so.
+/// A field name in capitals (`Title:`) is the field. A near miss of a field
+/// name (`tittle:`) is left for the parser to reject with the field names.
+pub fn forgive_fields(text: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut notes = Vec::new();
+    let mut in_quotes = false;
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String, notes: &mut Vec<String>| {
+        if !token.is_empty() {
+            out.push_str(&forgive_token(token, notes));
+            token.clear();
+        }
+    };
+    for c in text.chars() {
+        if c == '"' {
+            in_quotes = !in_quotes;
+        }
+        if c.is_whitespace() && !in_quotes {
+            flush(&mut token, &mut out, &mut notes);
+            out.push(c);
+        } else {
+            token.push(c);
+        }
+    }
+    flush(&mut token, &mut out, &mut notes);
+    (out, notes)
+}
+
+fn forgive_token(token: &str, notes: &mut Vec<String>) -> String {
+    let lead_len = token.len() - token.trim_start_matches(['+', '-', '(']).len();
+    let (lead, rest) = token.split_at(lead_len);
+    let trail_len = rest.len() - rest.trim_end_matches(')').len();
+    let (core, trail) = rest.split_at(rest.len() - trail_len);
+    let Some(colon) = core.find(':') else {
+        return token.to_string();
+    };
+    let name = &core[..colon];
+    let special = |c: char| "\"'()[]{}^~*\\<>=!".contains(c);
+    if name.is_empty() || name.contains(special) {
+        return token.to_string();
+    }
+    let fields = query_fields();
+    if fields.contains(&name) {
+        return token.to_string();
+    }
+    let lower = name.to_lowercase();
+    if fields.contains(&lower.as_str()) {
+        return format!("{lead}{lower}{}{trail}", &core[colon..]);
+    }
+    if near_field(name) {
+        return token.to_string();
+    }
+    let after = &core[colon + 1..];
+    let text = if after.is_empty() {
+        name.to_string()
+    } else if after.starts_with(['"', '(', '[', '{', '>', '<']) {
+        format!("{name} {after}")
+    } else {
+        format!("\"{}\"", core.replace(['"', '\\'], " "))
+    };
+    notes.push(format!(
+        "`{name}:` is not a field, so `{core}` is searched as text (fields are {})",
+        query_fields().join(", ")
+    ));
+    format!("{lead}{text}{trail}")
+}
+
+/// Compiles a query over the given sections (all when empty), without
+/// fuzzy words (`word~1` looks for the word alone).
 pub fn compile(
     fields: &Fields,
     analyzer: &TextAnalyzer,
     text: &str,
     sections: &[Section],
 ) -> Result<CompiledQuery> {
+    compile_with(fields, analyzer, text, sections, &|word, _| {
+        vec![word.to_string()]
+    })
+}
+
+/// Compiles a query over the given sections (all when empty); fuzzy words
+/// (`missles~1`) become the index's words within that many edits, from
+/// `vocabulary`.
+pub fn compile_with(
+    fields: &Fields,
+    analyzer: &TextAnalyzer,
+    text: &str,
+    sections: &[Section],
+    vocabulary: Vocabulary<'_>,
+) -> Result<CompiledQuery> {
     let normalized = normalize(text);
-    let text = normalized.as_str();
-    if text.trim().is_empty() {
+    if normalized.trim().is_empty() {
         return Err(
             QueryError("the query is empty: give at least one word to look for".into()).into(),
         );
     }
+    let (forgiven, notes) = forgive_fields(&normalized);
+    let text = forgiven.as_str();
     let ast = tantivy::query_grammar::parse_query(text).map_err(|_| syntax_error(text))?;
     check_fields(&ast)?;
+    let (ast, dates) = take_dates(ast)?;
     let sections: Vec<Section> = if sections.is_empty() {
         Section::ALL.to_vec()
     } else {
@@ -234,15 +393,26 @@ pub fn compile(
         analyzer: analyzer.clone(),
         prefix_analyzer: schema::prefix_analyzer(),
         sections: &sections,
+        vocabulary,
     };
-    let main = match builder.build(&ast)? {
-        Some(query) if has_positive(&ast) => query,
-        _ => {
-            return Err(QueryError(
-                "the query only excludes words: add at least one word to look for".into(),
-            )
-            .into())
-        }
+    let main = match &ast {
+        // Only dates: every brief of those dates.
+        None => Box::new(AllQuery) as Box<dyn Query>,
+        Some(ast) => match builder.build(ast)? {
+            Some(query) if has_positive(ast) => query,
+            _ if has_positive(ast) => {
+                return Err(QueryError(
+                    "the query has no words: give at least one word to look for (punctuation alone is not searched)".into(),
+                )
+                .into())
+            }
+            _ => {
+                return Err(QueryError(
+                    "the query only excludes words: add at least one word to look for".into(),
+                )
+                .into())
+            }
+        },
     };
 
     let mut walk = Walk {
@@ -250,13 +420,18 @@ pub fn compile(
         plans: BTreeMap::new(),
         units: Vec::new(),
         bare_words: Vec::new(),
+        words: Vec::new(),
         sections: &sections,
+        vocabulary,
     };
-    walk.visit(&ast, false);
+    if let Some(ast) = &ast {
+        walk.visit(ast, false);
+    }
     let Walk {
         plans,
         units,
         bare_words,
+        words,
         ..
     } = walk;
 
@@ -293,6 +468,97 @@ pub fn compile(
         plans,
         sections,
         bare_words,
+        dates,
+        notes,
+        words,
+    })
+}
+
+/// The query selecting briefs dated within `range`.
+pub fn date_query(fields: &Fields, range: DateRange) -> Box<dyn Query> {
+    let bound = |day: Option<i64>| match day {
+        Some(day) => Bound::Included(Term::from_field_i64(fields.date, day)),
+        None => Bound::Unbounded,
+    };
+    match (range.from, range.to) {
+        (None, None) => Box::new(RangeQuery::new(
+            Bound::Included(Term::from_field_i64(fields.date, i64::MIN)),
+            Bound::Unbounded,
+        )),
+        (from, to) => Box::new(RangeQuery::new(bound(from), bound(to))),
+    }
+}
+
+/// Whether a leaf is about the date field.
+fn is_date_leaf(ast: &UserInputAst) -> bool {
+    match ast {
+        UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+            UserInputLeaf::Literal(lit) => lit.field_name.as_deref() == Some(DATE_FIELD),
+            UserInputLeaf::Range { field, .. } => field.as_deref() == Some(DATE_FIELD),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The days a `date:` leaf matches.
+fn date_range_of(leaf: &UserInputLeaf) -> Result<DateRange> {
+    let span = |text: &str| when::span(text).ok_or_else(|| QueryError(when::bad_date(text)));
+    match leaf {
+        UserInputLeaf::Literal(lit) => {
+            let (from, to) = span(&lit.phrase)?;
+            Ok(DateRange {
+                from: Some(from),
+                to: Some(to),
+            })
+        }
+        UserInputLeaf::Range { lower, upper, .. } => {
+            let from = match lower {
+                UserInputBound::Inclusive(t) => Some(span(t)?.0),
+                UserInputBound::Exclusive(t) => Some(span(t)?.1 + 1),
+                UserInputBound::Unbounded => None,
+            };
+            let to = match upper {
+                UserInputBound::Inclusive(t) => Some(span(t)?.1),
+                UserInputBound::Exclusive(t) => Some(span(t)?.0 - 1),
+                UserInputBound::Unbounded => None,
+            };
+            Ok(DateRange { from, to })
+        }
+        _ => Ok(DateRange::default()),
+    }
+}
+
+/// Takes the `date:` clauses every match must meet out of the query, as one
+/// range (a brief without a date then fails them, and is counted as such);
+/// `None` when nothing else is left.
+fn take_dates(ast: UserInputAst) -> Result<(Option<UserInputAst>, DateRange)> {
+    let leaf_range = |ast: &UserInputAst| match ast {
+        UserInputAst::Leaf(leaf) => date_range_of(leaf),
+        _ => Ok(DateRange::default()),
+    };
+    if is_date_leaf(&ast) {
+        let range = leaf_range(&ast)?;
+        return Ok((None, range));
+    }
+    let UserInputAst::Clause(clauses) = ast else {
+        return Ok((Some(ast), DateRange::default()));
+    };
+    let required = |occur: &Option<GrammarOccur>| matches!(occur, None | Some(GrammarOccur::Must));
+    // With OR between clauses, a date clause is one of the alternatives.
+    let conjunction = clauses.iter().all(|(occur, _)| required(occur));
+    let mut range = DateRange::default();
+    let mut rest = Vec::new();
+    for (occur, sub) in clauses {
+        if conjunction && is_date_leaf(&sub) {
+            range = range.intersect(leaf_range(&sub)?);
+        } else {
+            rest.push((occur, sub));
+        }
+    }
+    Ok(match rest.len() {
+        0 => (None, range),
+        _ => (Some(UserInputAst::Clause(rest)), range),
     })
 }
 
@@ -319,7 +585,16 @@ fn check_fields(ast: &UserInputAst) -> Result<()> {
                 UserInputLeaf::Exists { field } => Some(field.as_str()),
                 UserInputLeaf::All => None,
             };
+            let date_ok = matches!(
+                leaf.as_ref(),
+                UserInputLeaf::Literal(_) | UserInputLeaf::Range { .. }
+            );
             match field {
+                Some(DATE_FIELD) if date_ok => Ok(()),
+                Some(DATE_FIELD) => Err(QueryError(
+                    "`date:` takes a date (date:2026-02) or a range (date:[2026-01-01 TO 2026-03-31], date:>=2026-02)".into(),
+                )
+                .into()),
                 Some(name) if Section::ALL.iter().all(|s| s.query_field() != name) => {
                     Err(QueryError(format!(
                         "unknown field `{name}:` in the query; valid fields are {} (or put the words in quotes)",
@@ -407,6 +682,43 @@ fn is_prefix(lit: &UserInputLiteral) -> bool {
     lit.prefix || (lit.delimiter == Delimiter::None && lit.phrase.ends_with('*'))
 }
 
+/// A fuzzy word (`missles~1`): an unquoted word with a `~N` (the grammar
+/// keeps it in the word), and its edit distance, at most
+/// `MAX_FUZZY_DISTANCE`; `word~` is one edit.
+fn fuzzy(lit: &UserInputLiteral) -> Option<(&str, u32)> {
+    if lit.delimiter != Delimiter::None || is_prefix(lit) {
+        return None;
+    }
+    if lit.slop > 0 {
+        return Some((lit.phrase.as_str(), lit.slop.min(MAX_FUZZY_DISTANCE)));
+    }
+    let (word, distance) = lit.phrase.rsplit_once('~')?;
+    let distance: u32 = match distance {
+        "" => 1,
+        digits => digits.parse().ok()?,
+    };
+    (!word.is_empty() && distance > 0).then_some((word, distance.min(MAX_FUZZY_DISTANCE)))
+}
+
+/// The index's words a fuzzy word stands for: within its distance of the
+/// analysed word, at most this many, the most frequent.
+const MAX_FUZZY_WORDS: usize = 32;
+
+fn fuzzy_words(
+    analyzer: &TextAnalyzer,
+    vocabulary: Vocabulary<'_>,
+    lit: &UserInputLiteral,
+) -> Option<Vec<String>> {
+    let (word, distance) = fuzzy(lit)?;
+    let words = analyse(analyzer, word);
+    let [(_, word)] = words.as_slice() else {
+        return None;
+    };
+    let mut found = vocabulary(word, distance);
+    found.truncate(MAX_FUZZY_WORDS);
+    Some(found)
+}
+
 /// Builds the tantivy query from the parsed query, with tantivy's meaning
 /// (all words required by default, `OR`, `-`, `+`, phrases with slop, field
 /// prefixes) and real prefix search for `word*`.
@@ -416,6 +728,7 @@ struct Builder<'a> {
     prefix_analyzer: TextAnalyzer,
     /// The sections searched (`--section`, or all).
     sections: &'a [Section],
+    vocabulary: Vocabulary<'a>,
 }
 
 impl Builder<'_> {
@@ -458,10 +771,30 @@ impl Builder<'_> {
 
     fn leaf(&self, leaf: &UserInputLeaf) -> Result<Option<Box<dyn Query>>> {
         let per_field: Vec<Box<dyn Query>> = match leaf {
+            UserInputLeaf::Literal(lit) if lit.field_name.as_deref() == Some(DATE_FIELD) => {
+                vec![date_query(self.fields, date_range_of(leaf)?)]
+            }
+            UserInputLeaf::Range { field, .. } if field.as_deref() == Some(DATE_FIELD) => {
+                vec![date_query(self.fields, date_range_of(leaf)?)]
+            }
             UserInputLeaf::Literal(lit) => {
                 let fields = self.fields_of(lit.field_name.as_deref());
                 if fields.is_empty() {
                     return Ok(Some(Box::new(EmptyQuery)));
+                }
+                if let Some(words) = fuzzy_words(&self.analyzer, self.vocabulary, lit) {
+                    // Any of the words, each scored as a word.
+                    let alternatives: Vec<(Occur, Box<dyn Query>)> = words
+                        .iter()
+                        .map(|w| {
+                            let query = Bm25fQuery::new(w, fields.clone());
+                            (Occur::Should, Box::new(query) as Box<dyn Query>)
+                        })
+                        .collect();
+                    return Ok(Some(match alternatives.is_empty() {
+                        true => Box::new(EmptyQuery),
+                        false => Box::new(BooleanQuery::new(alternatives)),
+                    }));
                 }
                 if !is_prefix(lit) {
                     if let [(_, word)] = analyse(&self.analyzer, &lit.phrase).as_slice() {
@@ -578,7 +911,9 @@ struct Walk<'a> {
     units: Vec<Unit>,
     /// Analysed words of unquoted, unfielded positive literals, in order.
     bare_words: Vec<String>,
+    words: Vec<QueryWord>,
     sections: &'a [Section],
+    vocabulary: Vocabulary<'a>,
 }
 
 impl Walk<'_> {
@@ -607,6 +942,15 @@ impl Walk<'_> {
     }
 
     fn literal(&mut self, lit: &UserInputLiteral) {
+        if lit.field_name.as_deref() == Some(DATE_FIELD) {
+            return;
+        }
+        if let Some(words) = fuzzy_words(&self.analyzer, self.vocabulary, lit) {
+            for word in words {
+                self.add(lit.field_name.as_deref(), vec![(0, word)], 0, false);
+            }
+            return;
+        }
         let prefix = is_prefix(lit);
         let words = if prefix {
             analyse(&schema::prefix_analyzer(), lit.phrase.trim_end_matches('*'))
@@ -618,6 +962,18 @@ impl Walk<'_> {
         }
         if lit.field_name.is_none() && lit.delimiter == Delimiter::None && !prefix {
             self.bare_words.extend(words.iter().map(|(_, w)| w.clone()));
+        }
+        if let ([(_, analysed)], Delimiter::None, false) =
+            (words.as_slice(), &lit.delimiter, prefix)
+        {
+            let sections = sections_of(lit.field_name.as_deref(), self.sections);
+            if !sections.is_empty() {
+                self.words.push(QueryWord {
+                    written: lit.phrase.clone(),
+                    analysed: analysed.clone(),
+                    sections,
+                });
+            }
         }
         self.add(lit.field_name.as_deref(), words, lit.slop, prefix);
     }
@@ -712,10 +1068,116 @@ mod tests {
     }
 
     #[test]
-    fn unknown_field_names_the_valid_ones() {
-        let message = err("foo:bar");
-        assert!(message.contains("unknown field `foo:`"), "{message}");
+    fn misspelt_field_names_the_valid_ones() {
+        let message = err("tittle:bar");
+        assert!(message.contains("unknown field `tittle:`"), "{message}");
         assert!(message.contains("takeaways"), "{message}");
+        assert!(message.contains("date"), "{message}");
+    }
+
+    #[test]
+    fn words_with_colons_that_are_no_field_are_text() {
+        let (text, notes) = forgive_fields("talks 10:30");
+        assert_eq!(text, "talks \"10:30\"");
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("`10:` is not a field"), "{}", notes[0]);
+        assert_eq!(
+            forgive_fields("(http://x.org/a OR b)").0,
+            "(\"http://x.org/a\" OR b)"
+        );
+        assert_eq!(forgive_fields("Note: talks").0, "Note talks");
+        assert_eq!(forgive_fields("-foo:\"a b\"").0, "-foo \"a b\"");
+        assert_eq!(forgive_fields("Title:Oman").0, "title:Oman");
+        // Fields, near misses of fields, and quoted text are left alone.
+        for kept in [
+            "title:Oman",
+            "date:>=2026",
+            "tittle:x",
+            "bdy:x",
+            "\"a:b\"",
+            ":",
+            "a\\:b",
+        ] {
+            assert_eq!(forgive_fields(kept), (kept.to_string(), vec![]), "{kept}");
+        }
+        let q = compiled("talks 10:30").unwrap();
+        assert_eq!(q.notes.len(), 1);
+        assert_eq!(
+            q.plans[&Section::Body].phrases,
+            vec![(vec!["10".to_string(), "30".to_string()], 0)]
+        );
+    }
+
+    #[test]
+    fn curly_quotes_are_quotes() {
+        assert_eq!(normalize("“nuclear talks”"), "\"nuclear talks\"");
+        assert_eq!(
+            normalize("‘nuclear talks’ Israel’s"),
+            "'nuclear talks' Israel’s"
+        );
+        let curly = compiled("“nuclear talks”").unwrap();
+        let straight = compiled("\"nuclear talks\"").unwrap();
+        assert_eq!(curly.units, straight.units);
+    }
+
+    #[test]
+    fn punctuation_alone_has_no_words() {
+        for q in ["...", "!!!", "—", "…"] {
+            assert!(err(q).contains("the query has no words"), "{q}");
+        }
+    }
+
+    #[test]
+    fn fuzzy_words_ask_the_vocabulary() {
+        let (_, fields) = schema::build();
+        let asked = std::cell::RefCell::new(Vec::new());
+        let vocabulary = |word: &str, distance: u32| {
+            asked.borrow_mut().push((word.to_string(), distance));
+            vec!["missil".to_string(), "missl".to_string()]
+        };
+        let q = compile_with(
+            &fields,
+            &schema::analyzer(),
+            "missles~1 Iran~5",
+            &[],
+            &vocabulary,
+        )
+        .unwrap();
+        assert_eq!(
+            *asked.borrow(),
+            vec![
+                ("missl".to_string(), 1),
+                ("iran".to_string(), 2),
+                ("missl".to_string(), 1),
+                ("iran".to_string(), 2)
+            ]
+        );
+        let units: Vec<String> = q.units.iter().map(Unit::display).collect();
+        assert_eq!(units, vec!["missil", "missl"]);
+        assert!(q.plans[&Section::Body].terms.contains("missil"));
+        // A phrase's ~N stays its slop; fuzzy words are not suggestion material.
+        let q = compiled("\"nuclear talks\"~2 missles~").unwrap();
+        assert_eq!(q.units[0].slop, 2);
+        assert!(q.words.is_empty());
+    }
+
+    #[test]
+    fn required_date_clauses_become_the_filter() {
+        let day = |s: &str| crate::when::span(s).unwrap();
+        let q = compiled("talks date:[2026-01 TO 2026-03]").unwrap();
+        assert_eq!(q.dates.from, Some(day("2026-01").0));
+        assert_eq!(q.dates.to, Some(day("2026-03").1));
+        let q = compiled("talks date:>2026-02 date:<=2026").unwrap();
+        assert_eq!(q.dates.from, Some(day("2026-02").1 + 1));
+        assert_eq!(q.dates.to, Some(day("2026").1));
+        let q = compiled("date:2026-02-05").unwrap();
+        assert_eq!(q.dates.from, q.dates.to);
+        assert!(q.units.is_empty());
+        // An alternative or an exclusion is part of the query, not the filter.
+        assert!(!compiled("talks OR date:2026").unwrap().dates.is_set());
+        assert!(!compiled("talks -date:2026").unwrap().dates.is_set());
+        assert!(err("talks date:soon").contains("`soon` is not a date"));
+        assert!(err("talks date:/a.*/").contains("`date:` takes a date"));
     }
 
     #[test]

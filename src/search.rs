@@ -18,9 +18,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption, TantivyDocument, Value};
-use tantivy::tokenizer::TextAnalyzer;
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Term};
 
 use crate::brief::{Brief, PassageId, Section};
@@ -29,6 +29,39 @@ use crate::query::{self, CompiledQuery, HighlightPlan, Unit};
 use crate::schema::{self, Fields, PASSAGE_ACTOR_MASK};
 use crate::snippet::{self, Snippet};
 use crate::store::Store;
+use crate::when::{self, By, DateRange};
+
+/// The order of a search's hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Best first (briefs by their score, then their passages).
+    #[default]
+    Relevance,
+    /// Oldest brief first; briefs of one day by relevance; undated last.
+    Date,
+    /// Newest brief first (`-date`); briefs of one day by relevance;
+    /// undated last.
+    DateDesc,
+}
+
+impl Sort {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Relevance => "relevance",
+            Sort::Date => "date",
+            Sort::DateDesc => "-date",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Sort> {
+        match name {
+            "relevance" | "score" => Some(Sort::Relevance),
+            "date" | "+date" => Some(Sort::Date),
+            "-date" => Some(Sort::DateDesc),
+            _ => None,
+        }
+    }
+}
 
 /// A search as the user asked for it.
 #[derive(Debug, Clone)]
@@ -50,6 +83,13 @@ pub struct SearchRequest {
     pub facets: bool,
     /// Say why each hit ranks where it does.
     pub explain: bool,
+    /// Only briefs dated within (`--since`, `--until`); briefs without a
+    /// date are then left out and counted apart.
+    pub dates: DateRange,
+    pub sort: Sort,
+    /// Suggest a corrected query when a word is not in the index or few
+    /// briefs match.
+    pub suggest: bool,
 }
 
 impl SearchRequest {
@@ -66,6 +106,9 @@ impl SearchRequest {
             actor_in_passage: false,
             facets: false,
             explain: false,
+            dates: DateRange::default(),
+            sort: Sort::Relevance,
+            suggest: false,
         }
     }
 }
@@ -178,7 +221,59 @@ pub struct SearchResults {
     pub briefs: u64,
     /// Actor counts over the matching briefs, when asked for.
     pub facets: Option<Vec<ActorCount>>,
+    /// Matching briefs by year (first day of the year, briefs), with the
+    /// facets.
+    pub years: Option<Vec<(i64, u64)>>,
+    /// Briefs that match but have no date: left out by a date filter, or
+    /// (with the facets, without a filter) counted in `briefs` but in no
+    /// year. `None` when neither applies.
+    pub undated: Option<u64>,
+    /// The date filter in effect (`--since`, `--until` and `date:`).
+    pub dates: DateRange,
+    /// Lines about how the query was understood, for stderr.
+    pub notes: Vec<String>,
+    /// A corrected query that finds more, when one was asked for and found.
+    pub suggestion: Option<Suggestion>,
     pub elapsed_ms: f64,
+}
+
+/// "Did you mean": a corrected query and what it finds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub query: String,
+    pub passages: u64,
+    pub briefs: u64,
+}
+
+/// A query's matches in one brief: each matching passage with byte ranges
+/// into its text.
+#[derive(Debug, Clone, Default)]
+pub struct BriefMatches {
+    pub passages: Vec<(PassageId, Vec<[usize; 2]>)>,
+    pub notes: Vec<String>,
+}
+
+/// Matching briefs per period.
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    pub by: By,
+    /// Every period from the first matching brief's to the last's: its
+    /// first day and its number of briefs.
+    pub periods: Vec<(i64, u64)>,
+    /// Matching briefs, dated or not (undated ones are in no period).
+    pub briefs: u64,
+    pub undated: u64,
+    pub dates: DateRange,
+    pub notes: Vec<String>,
+    pub elapsed_ms: f64,
+}
+
+/// The briefs a request matches, with the date filter applied.
+struct Matching {
+    collected: crate::collect::Collected,
+    dates: DateRange,
+    /// Matching briefs without a date, left out by the date filter.
+    excluded_undated: Option<u64>,
 }
 
 /// Per section, the number of passages and of their words, over the index:
@@ -234,23 +329,53 @@ impl Searcher {
         crate::store::damaged(&self.store.dir, &crate::store::one_line(err))
     }
 
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
-        let started = Instant::now();
+    /// Compiles the request's query, fuzzy words expanded from the index.
+    fn compile(
+        &self,
+        searcher: &tantivy::Searcher,
+        analyzer: &TextAnalyzer,
+        request: &SearchRequest,
+    ) -> Result<CompiledQuery> {
         let fields = &self.store.fields;
-        let mut analyzer = self
-            .analyzer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let compiled = query::compile(fields, &analyzer, &request.query, &request.sections)?;
-        let searcher = self.reader.searcher();
+        let sections: Vec<Section> = if request.sections.is_empty() {
+            Section::ALL.to_vec()
+        } else {
+            request.sections.clone()
+        };
+        let vocabulary = |word: &str, distance: u32| {
+            similar_terms(searcher, fields, &sections, word, distance)
+                .into_iter()
+                .map(|(term, _)| term)
+                .collect()
+        };
+        query::compile_with(
+            fields,
+            analyzer,
+            &request.query,
+            &request.sections,
+            &vocabulary,
+        )
+    }
 
-        let query: Box<dyn Query> = match self.actor_filter(request)? {
+    /// Runs the compiled query with the request's filters: the best `want`
+    /// briefs, counts, and the dates when asked for.
+    fn matching(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        compiled: &CompiledQuery,
+        want: usize,
+        keep_dates: bool,
+    ) -> Result<Matching> {
+        let fields = &self.store.fields;
+        let base: Box<dyn Query> = match self.actor_filter(request)? {
             Some(filter) => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, compiled.query.box_clone()),
                 (Occur::Must, Box::new(BoostQuery::new(filter, 0.0))),
             ])),
             None => compiled.query.box_clone(),
         };
+        let dates = request.dates.intersect(compiled.dates);
         let passage_actors = (request.actor_in_passage && !request.actors.is_empty()).then(|| {
             Arc::new(PassageActorFilter {
                 keys: request
@@ -262,15 +387,94 @@ impl Searcher {
             })
         });
         let collector = BriefCollector {
-            want: request.offset + request.limit,
+            want,
             units: Arc::new(compiled.units.clone()),
             fields: fields.clone(),
             passage_actors,
             keep_keys: request.facets,
+            sort: request.sort,
+            keep_dates,
         };
+        if !dates.is_set() {
+            let collected = searcher
+                .search(base.as_ref(), &collector)
+                .map_err(|e| self.damaged(&e))?;
+            return Ok(Matching {
+                collected,
+                dates,
+                excluded_undated: None,
+            });
+        }
+        // A fast-field range on the date column, intersected with the query.
+        let filtered = BooleanQuery::new(vec![
+            (Occur::Must, base.box_clone()),
+            (
+                Occur::Must,
+                Box::new(BoostQuery::new(query::date_query(fields, dates), 0.0)),
+            ),
+        ]);
         let collected = searcher
-            .search(query.as_ref(), &collector)
+            .search(&filtered, &collector)
             .map_err(|e| self.damaged(&e))?;
+        // The briefs the filter leaves out for having no date at all.
+        let undated = BooleanQuery::new(vec![
+            (Occur::Must, base),
+            (
+                Occur::MustNot,
+                query::date_query(fields, DateRange::default()),
+            ),
+        ]);
+        let counter = BriefCollector {
+            want: 0,
+            keep_keys: false,
+            keep_dates: false,
+            ..collector
+        };
+        let excluded = searcher
+            .search(&undated, &counter)
+            .map_err(|e| self.damaged(&e))?;
+        Ok(Matching {
+            collected,
+            dates,
+            excluded_undated: Some(excluded.briefs),
+        })
+    }
+
+    /// Matching briefs per period (`briefs timeline`).
+    pub fn timeline(&self, request: &SearchRequest, by: By) -> Result<Timeline> {
+        let started = Instant::now();
+        let searcher = self.reader.searcher();
+        let analyzer = self
+            .analyzer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let compiled = self.compile(&searcher, &analyzer, request)?;
+        let matching = self.matching(&searcher, request, &compiled, 0, true)?;
+        let collected = matching.collected;
+        Ok(Timeline {
+            by,
+            periods: when::bucket(&collected.dates, by),
+            briefs: collected.briefs,
+            undated: matching.excluded_undated.unwrap_or(collected.undated),
+            dates: matching.dates,
+            notes: compiled.notes,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let started = Instant::now();
+        let fields = &self.store.fields;
+        let mut analyzer = self
+            .analyzer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let searcher = self.reader.searcher();
+        let compiled = self.compile(&searcher, &analyzer, request)?;
+        let want = request.offset + request.limit;
+        let matching = self.matching(&searcher, request, &compiled, want, request.facets)?;
+        let collected = matching.collected;
 
         let stats = self.stats(&searcher)?;
         let scorer = PassageScorer::new(&searcher, fields, &compiled.units, &stats);
@@ -287,10 +491,14 @@ impl Searcher {
             }
         }
         // Highest score first; ties by brief rank, then the brief's order.
+        // By date: the briefs' order, each brief's passages together.
         candidates.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| a.1.cmp(&b.1))
-                .then_with(|| a.2.cmp(&b.2))
+            let by_score = b.0.total_cmp(&a.0);
+            match request.sort {
+                Sort::Relevance => by_score.then_with(|| a.1.cmp(&b.1)),
+                Sort::Date | Sort::DateDesc => a.1.cmp(&b.1).then(by_score),
+            }
+            .then_with(|| a.2.cmp(&b.2))
         });
         let mut hits = Vec::new();
         for (i, (score, brief_rank, _, brief, chosen)) in candidates
@@ -342,13 +550,163 @@ impl Searcher {
         } else {
             None
         };
+        let years = request
+            .facets
+            .then(|| when::bucket(&collected.dates, By::Year));
+        let undated = match matching.excluded_undated {
+            Some(n) => Some(n),
+            None => request.facets.then_some(collected.undated),
+        };
+        drop(analyzer);
+        let suggestion = match request.suggest {
+            true => self.suggestion(&searcher, request, &compiled, collected.briefs)?,
+            false => None,
+        };
         Ok(SearchResults {
             hits,
             passages: collected.passages,
             briefs: collected.briefs,
             facets,
+            years,
+            undated,
+            dates: matching.dates,
+            notes: compiled.notes,
+            suggestion,
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
+    }
+
+    /// "Did you mean": when a word of the query is not in the index, or the
+    /// query finds fewer than `FEW_BRIEFS` briefs, each such word (absent,
+    /// or far rarer than a near spelling) is replaced by the most frequent
+    /// word of the index within one edit (two for words of five letters or
+    /// more), written as the archive writes it; the corrected query is
+    /// suggested when it finds more briefs.
+    fn suggestion(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        compiled: &CompiledQuery,
+        found: u64,
+    ) -> Result<Option<Suggestion>> {
+        let fields = &self.store.fields;
+        let freq = |word: &str, sections: &[Section]| {
+            sections
+                .iter()
+                .map(|&s| {
+                    let term = Term::from_field_text(fields.section_field(s), word);
+                    searcher.doc_freq(&term).unwrap_or(0)
+                })
+                .max()
+                .unwrap_or(0)
+        };
+        let few = found < FEW_BRIEFS;
+        let mut corrected = request.query.clone();
+        let mut changed = false;
+        for word in &compiled.words {
+            let df = freq(&word.analysed, &word.sections);
+            if df > 0 && !few {
+                continue;
+            }
+            let distance = if word.analysed.chars().count() >= 5 {
+                2
+            } else {
+                1
+            };
+            let mut candidates: Vec<(usize, u64, String)> =
+                similar_terms(searcher, fields, &word.sections, &word.analysed, distance)
+                    .into_iter()
+                    .filter(|(term, n)| *term != word.analysed && *n >= (df * 10).max(1))
+                    .filter(|(term, _)| term.chars().any(char::is_alphabetic))
+                    .map(|(term, n)| (query::edit_distance(&word.analysed, &term), n, term))
+                    .collect();
+            // Nearest first, then the most frequent.
+            candidates.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+            let Some((_, _, term)) = candidates.into_iter().next() else {
+                continue;
+            };
+            let Some(surface) = self.surface_form(searcher, word, &term)? else {
+                continue;
+            };
+            if let Some(replaced) = replace_word(&corrected, &word.written, &surface) {
+                corrected = replaced;
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(None);
+        }
+        let check = SearchRequest {
+            query: corrected.clone(),
+            limit: 0,
+            offset: 0,
+            facets: false,
+            explain: false,
+            suggest: false,
+            ..request.clone()
+        };
+        let Ok(results) = self.search(&check) else {
+            return Ok(None);
+        };
+        Ok((results.briefs > found).then_some(Suggestion {
+            query: corrected,
+            passages: results.passages,
+            briefs: results.briefs,
+        }))
+    }
+
+    /// How the archive writes an indexed word (`missil` → `missiles`): its
+    /// spelling in a brief that holds it, the nearest to what the user wrote.
+    fn surface_form(
+        &self,
+        searcher: &tantivy::Searcher,
+        word: &query::QueryWord,
+        term: &str,
+    ) -> Result<Option<String>> {
+        let fields = &self.store.fields;
+        let written = word.written.to_lowercase();
+        for &section in &word.sections {
+            let query = TermQuery::new(
+                Term::from_field_text(fields.section_field(section), term),
+                IndexRecordOption::Basic,
+            );
+            let top = searcher
+                .search(
+                    &query,
+                    &tantivy::collector::TopDocs::with_limit(SURFACE_BRIEFS).order_by_score(),
+                )
+                .map_err(|e| self.damaged(&e))?;
+            let mut analyzer = schema::analyzer();
+            let mut best: Option<(usize, String)> = None;
+            for &(_, address) in &top {
+                let brief = self.brief_at(searcher, address)?;
+                for passage in brief.passages().iter().filter(|p| p.section == section) {
+                    let mut stream = analyzer.token_stream(passage.text);
+                    while stream.advance() {
+                        let token = stream.token();
+                        if token.text != term {
+                            continue;
+                        }
+                        let surface =
+                            passage.text[token.offset_from..token.offset_to].to_lowercase();
+                        let distance = query::edit_distance(&written, &surface);
+                        if best.as_ref().is_none_or(|(d, _)| distance < *d) {
+                            best = Some((distance, surface));
+                        }
+                    }
+                }
+            }
+            if let Some((_, surface)) = best {
+                // Capitalised as the user wrote it.
+                let capital = word.written.chars().next().is_some_and(char::is_uppercase);
+                let mut chars = surface.chars();
+                return Ok(Some(match (capital, chars.next()) {
+                    (true, Some(first)) => first.to_uppercase().chain(chars).collect(),
+                    _ => surface,
+                }));
+            }
+        }
+        Ok(None)
     }
 
     /// Why a hit ranks where it does: its brief's score by unit and
@@ -519,6 +877,33 @@ impl Searcher {
         }
     }
 
+    /// Where a query matches in each passage of a brief (`show --query`):
+    /// byte ranges into the passage's text, for the passages that match,
+    /// and the notes on how the query was understood.
+    pub fn brief_matches(&self, brief: &Brief, query: &str) -> Result<BriefMatches> {
+        let searcher = self.reader.searcher();
+        let mut analyzer = self
+            .analyzer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let request = SearchRequest::new(query);
+        let compiled = self.compile(&searcher, &analyzer, &request)?;
+        let mut passages = Vec::new();
+        for passage in brief.passages() {
+            let Some(plan) = compiled.plans.get(&passage.section) else {
+                continue;
+            };
+            let ranges = snippet::matches(&mut analyzer, plan, passage.text);
+            if !ranges.is_empty() {
+                passages.push((passage.id(), ranges));
+            }
+        }
+        Ok(BriefMatches {
+            passages,
+            notes: compiled.notes,
+        })
+    }
+
     /// Every brief of the index, in no particular order, through `each`.
     pub fn for_each_brief(&self, mut each: impl FnMut(Brief) -> Result<()>) -> Result<()> {
         let searcher = self.reader.searcher();
@@ -574,6 +959,72 @@ impl Searcher {
         serde_json::from_str(json)
             .context("a brief stored in the index is unreadable: run `briefs index --rebuild`")
     }
+}
+
+/// Fewer matching briefs than this, and a query's words are checked for
+/// near spellings that find more.
+pub const FEW_BRIEFS: u64 = 3;
+
+/// How many briefs holding a suggested word are read for its spelling.
+const SURFACE_BRIEFS: usize = 8;
+
+/// `query` with the first whole-word `word` replaced by `by`.
+fn replace_word(query: &str, word: &str, by: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(at) = query[from..].find(word).map(|i| i + from) {
+        let end = at + word.len();
+        let before = query[..at].chars().next_back();
+        let after = query[end..].chars().next();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+        if boundary(before) && boundary(after) {
+            return Some(format!("{}{by}{}", &query[..at], &query[end..]));
+        }
+        from = end;
+    }
+    None
+}
+
+/// The words of the searched sections within `distance` edits of `word`
+/// (an analysed word), with the number of briefs holding each (its most
+/// frequent section's), most frequent first: the term dictionaries walked
+/// with a Levenshtein automaton.
+pub(crate) fn similar_terms(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    sections: &[Section],
+    word: &str,
+    distance: u32,
+) -> Vec<(String, u64)> {
+    let mut found: HashMap<String, u64> = HashMap::new();
+    for &section in sections {
+        let field = fields.section_field(section);
+        let mut in_field: HashMap<String, u64> = HashMap::new();
+        let query = FuzzyTermQuery::new(
+            Term::from_field_text(field, word),
+            distance.min(query::MAX_FUZZY_DISTANCE) as u8,
+            true,
+        );
+        for segment in searcher.segment_readers() {
+            let (Ok(inverted), Ok(automaton)) = (segment.inverted_index(field), query.automaton())
+            else {
+                continue;
+            };
+            let Ok(mut stream) = inverted.terms().search(automaton).into_stream() else {
+                continue;
+            };
+            while stream.advance() {
+                let term = String::from_utf8_lossy(stream.key()).into_owned();
+                *in_field.entry(term).or_insert(0) += u64::from(stream.value().doc_freq);
+            }
+        }
+        for (term, df) in in_field {
+            let best = found.entry(term).or_insert(0);
+            *best = (*best).max(df);
+        }
+    }
+    let mut out: Vec<(String, u64)> = found.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
 }
 
 /// The score one query alone gives a document, if it matches it (tantivy's

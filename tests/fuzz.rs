@@ -111,6 +111,7 @@ fn searcher() -> &'static Searcher {
             let config = IndexConfig {
                 corpora: vec![dir.path().join("corpus")],
                 index_dir: dir.path().join("idx"),
+                forget: Vec::new(),
                 rebuild: false,
                 threads: 1,
                 memory_mb: 50,

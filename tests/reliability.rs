@@ -249,7 +249,7 @@ fn a_damaged_index_gives_one_line_that_says_to_rebuild() {
         let dir = TempDir::new().unwrap();
         small_corpus(&dir.path().join("corpus"));
         index_ok(dir.path());
-        damage(&dir.path().join("idx"));
+        damage(&generation(&dir.path().join("idx")));
         for args in [
             &["query", "convoys", "--index", "idx"][..],
             &["index", "corpus", "--index", "idx"],
@@ -376,7 +376,13 @@ fn hostile_queries_get_a_clear_error_or_a_sensible_result() {
     let cases: Vec<(&str, &[i32])> = vec![
         ("\"nuclear talks", &[2]),
         ("talks\"", &[2]),
-        ("footnotes:talks", &[2]),
+        ("footnotes:talks", &[1]),
+        ("tittle:talks", &[2]),
+        ("date:", &[2]),
+        ("date:[2026 TO", &[2]),
+        ("talks date:*", &[0, 1, 2]),
+        ("talks~9", &[0, 1]),
+        ("“", &[2]),
         (":", &[2]),
         ("-", &[2]),
         ("+", &[2]),

@@ -22,16 +22,31 @@ pub fn execute(config: &ActorsConfig, out: &mut dyn Write, err: &mut dyn Write) 
         return Ok(Outcome::Found);
     }
     let searcher = Searcher::new(store::open(&config.index_dir)?)?;
-    let mut counts = match &config.query {
-        Some(query) => {
+    let mut counts = match (&config.query, config.dates.is_set()) {
+        (None, false) => searcher.all_actor_counts()?,
+        (query, _) => {
             let request = SearchRequest {
                 limit: 0,
                 facets: true,
-                ..SearchRequest::new(query)
+                dates: config.dates,
+                ..SearchRequest::new(query.as_deref().unwrap_or("*"))
             };
-            searcher.search(&request)?.facets.unwrap_or_default()
+            let results = searcher.search(&request)?;
+            for note in &results.notes {
+                writeln!(err, "note: {note}")?;
+            }
+            if let (true, Some(undated)) = (results.dates.is_set(), results.undated) {
+                if undated > 0 {
+                    writeln!(
+                        err,
+                        "{undated} matching brief{} without a date left out ({})",
+                        if undated == 1 { "" } else { "s" },
+                        results.dates
+                    )?;
+                }
+            }
+            results.facets.unwrap_or_default()
         }
-        None => searcher.all_actor_counts()?,
     };
     if let Some(kind) = &config.kind {
         counts.retain(|c| c.kind() == kind);
@@ -41,9 +56,11 @@ pub fn execute(config: &ActorsConfig, out: &mut dyn Write, err: &mut dyn Write) 
     }
     output::print_actor_counts(out, &counts, config.format)?;
     if counts.is_empty() {
-        let scope = match &config.query {
-            Some(query) => format!("the briefs matching `{query}`"),
-            None => "the index".to_string(),
+        let scope = match (&config.query, config.dates.is_set()) {
+            (Some(query), false) => format!("the briefs matching `{query}`"),
+            (Some(query), true) => format!("the briefs matching `{query}` ({})", config.dates),
+            (None, true) => format!("the briefs dated {}", config.dates),
+            (None, false) => "the index".to_string(),
         };
         writeln!(err, "no actors in {scope}")?;
         return Ok(Outcome::Nothing);

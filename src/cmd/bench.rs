@@ -38,7 +38,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 /// A line of the query file: the query, then tab-separated options
 /// `--actor NAME`, `--any-actor`, `--actor-in passage`, `--section S`,
-/// `--facets`.
+/// `--facets`, `--since DATE`, `--until DATE`, `--sort ORDER`, `--suggest`.
 fn request_of(line: &str, limit: usize, gazetteer: &Gazetteer) -> Result<SearchRequest> {
     let mut parts = line.split('\t');
     let mut request = SearchRequest::new(parts.next().unwrap_or_default().trim());
@@ -52,6 +52,25 @@ fn request_of(line: &str, limit: usize, gazetteer: &Gazetteer) -> Result<SearchR
             "--any-actor" => request.any_actor = true,
             "--actor-in" => request.actor_in_passage = value == "passage",
             "--facets" => request.facets = true,
+            "--suggest" => request.suggest = true,
+            "--since" => {
+                request.dates.from = Some(
+                    crate::when::span(value)
+                        .with_context(|| crate::when::bad_date(value))?
+                        .0,
+                )
+            }
+            "--until" => {
+                request.dates.to = Some(
+                    crate::when::span(value)
+                        .with_context(|| crate::when::bad_date(value))?
+                        .1,
+                )
+            }
+            "--sort" => {
+                request.sort = crate::search::Sort::from_name(value)
+                    .with_context(|| format!("unknown order `{value}`"))?
+            }
             "--section" => request.sections.push(
                 Section::from_name(value).with_context(|| format!("unknown section `{value}`"))?,
             ),

@@ -21,17 +21,33 @@ pub fn execute(config: &IndexConfig, err: &mut dyn Write) -> Result<Outcome> {
 }
 
 pub fn print_summary(config: &IndexConfig, r: &IndexReport, err: &mut dyn Write) -> Result<()> {
-    let corpora: Vec<String> = config.corpora.iter().map(|c| display_dir(c)).collect();
     let secs = r.elapsed.as_secs_f64();
     let mb = r.bytes_read as f64 / 1e6;
+    let what = if r.synced.is_empty() {
+        "updated".to_string()
+    } else {
+        format!("indexed {} into", r.synced.join(" "))
+    };
     writeln!(
         err,
-        "indexed {} into {} in {secs:.2} s ({:.1} MB read, {:.1} MB/s)",
-        corpora.join(" "),
+        "{what} {} in {secs:.2} s ({:.1} MB read, {:.1} MB/s)",
         display_dir(&config.index_dir),
         mb,
         if secs > 0.0 { mb / secs } else { 0.0 }
     )?;
+    for (corpus, briefs, files) in &r.forgotten {
+        writeln!(
+            err,
+            "  forgot:   {corpus}: {briefs} briefs from {files} files removed"
+        )?;
+    }
+    if !r.kept.is_empty() {
+        writeln!(
+            err,
+            "  kept:     {} (other corpora of the index, not read in this run)",
+            r.kept.join(" ")
+        )?;
+    }
     writeln!(
         err,
         "  files:    {} seen, {} parsed",
@@ -77,6 +93,13 @@ pub fn print_summary(config: &IndexConfig, r: &IndexReport, err: &mut dyn Write)
     }
     for warning in r.warnings.iter().take(SHOWN_WARNINGS) {
         writeln!(err, "  warning: {warning}")?;
+    }
+    if r.generations_kept > 0 {
+        writeln!(
+            err,
+            "  note: {} old generation(s) still open by a reader stay on disk until the next run",
+            r.generations_kept
+        )?;
     }
     if r.warnings.len() > SHOWN_WARNINGS {
         writeln!(

@@ -8,3 +8,4 @@ pub mod parse;
 pub mod push;
 pub mod query;
 pub mod show;
+pub mod timeline;

@@ -22,6 +22,7 @@ pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -
             let index_config = IndexConfig {
                 corpora: vec![corpus.clone()],
                 index_dir: config.index_dir.clone(),
+                forget: Vec::new(),
                 rebuild: false,
                 threads: config.threads,
                 memory_mb: index::DEFAULT_MEMORY_MB,
@@ -41,6 +42,9 @@ pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -
     }
     let searcher = Searcher::new(store)?;
     let results = searcher.search(&request)?;
+    for note in &results.notes {
+        writeln!(err, "note: {note}")?;
+    }
     output::print_results(out, &results, config.format)?;
     if results.passages == 0 {
         writeln!(

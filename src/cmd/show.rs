@@ -13,7 +13,18 @@ pub fn execute(config: &ShowConfig, out: &mut dyn Write, err: &mut dyn Write) ->
     let searcher = Searcher::new(store::open(&config.index_dir)?)?;
     match searcher.brief(&config.brief_id)? {
         Some(brief) => {
-            output::print_brief(out, &brief, config.format)?;
+            let Some(query) = &config.query else {
+                output::print_brief(out, &brief, config.format)?;
+                return Ok(Outcome::Found);
+            };
+            let matches = searcher.brief_matches(&brief, query)?;
+            for note in &matches.notes {
+                writeln!(err, "note: {note}")?;
+            }
+            output::print_brief_matches(out, &brief, Some(&matches), config.format)?;
+            if matches.passages.is_empty() {
+                writeln!(err, "`{query}` matches no passage of {}", brief.id)?;
+            }
             Ok(Outcome::Found)
         }
         None => {

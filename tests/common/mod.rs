@@ -170,3 +170,24 @@ pub fn small_corpus(dir: &Path) {
         "---\ndate: 2026-05-20\nsource: Northern Desk Review\n---\n# Baltic Navies Patrol Undersea Cables\n\nNATO ships stepped up patrols after an anchor dragged across a data cable.\n\n## Key Takeaways\n\n- Finland and Estonia asked NATO for more patrol aircraft.\n- Investigators boarded a tanker suspected of dragging its anchor.\n\n## Strategic Analysis\n\nThe incidents expose how little of the seabed anyone can watch.\n\n## Details\n\nThe damaged cable was repaired within a week.\n",
     );
 }
+
+/// The folder of the generation an index folder's `CURRENT` names.
+pub fn generation(idx: &Path) -> PathBuf {
+    let name = std::fs::read_to_string(idx.join("CURRENT")).expect("the index has a CURRENT file");
+    idx.join(name.trim())
+}
+
+/// The generation folders (`gen-*`) in an index folder, sorted.
+pub fn generations(idx: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(idx)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("gen-"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
