@@ -445,15 +445,21 @@ fn a_cluster_keeps_every_passage_when_a_node_is_killed_mid_push() {
 
     cluster.restart(victim);
     cluster.wait_healthy(victim, Duration::from_secs(300));
+    // Caught up: the count, then the whole id set (a restarted node counts
+    // documents of a batch it is still applying).
     let caught_up = Instant::now();
-    while cluster.count(victim, "briefs") != Some(total) {
+    let holds_all = |cluster: &Cluster| {
+        cluster.count(victim, "briefs") == Some(total)
+            && cluster.ids(victim, "briefs").len() as u64 == total
+    };
+    while !holds_all(&cluster) {
         assert!(
             caught_up.elapsed() < Duration::from_secs(300),
             "node {victim} holds {:?} documents of {total} after restarting:\n{}",
             cluster.count(victim, "briefs"),
             cluster.log(victim)
         );
-        std::thread::sleep(Duration::from_millis(250));
+        std::thread::sleep(Duration::from_secs(1));
     }
     for node in 0..3 {
         assert_eq!(cluster.count(node, "briefs"), Some(total));
