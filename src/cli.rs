@@ -7,8 +7,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::brief::Section;
+use crate::dates::DateOrder;
 use crate::index::{IndexConfig, COMMIT_EVERY_BYTES, DEFAULT_MEMORY_MB};
 use crate::output::Format;
+use crate::parse::fields::{FieldMap, Target};
+use crate::parse::ParseOptions;
 use crate::search::{SearchRequest, Sort};
 use crate::when::{self, By, DateRange};
 use crate::{
@@ -36,7 +39,7 @@ pub struct Cli {
 enum Sub {
     /// Index folders of briefs (default corpus/) into an index (default index/)
     Index {
-        /// Folders or files of briefs (.txt, .md, .json, .jsonl, .ndjson) to add or update; none: every corpus the index remembers (a new index: corpus/)
+        /// Folders or files of briefs (.txt, .md, .json, .jsonl, .ndjson, .csv, .tsv, .html, .htm) to add or update; none: every corpus the index remembers (a new index: corpus/)
         #[arg(value_name = "CORPUS")]
         corpora: Vec<PathBuf>,
         /// Remove this corpus and its briefs from the index (repeatable)
@@ -60,6 +63,12 @@ enum Sub {
         /// Do not recognise actors (faster; no actor filters or counts)
         #[arg(long)]
         no_actors: bool,
+        /// Read column COLUMN of CSV/JSON records as the brief field NAME (title, summary, body, date, url, source, id, caption, takeaways, analysis); repeatable; remembered by the index
+        #[arg(long = "field", value_name = "NAME=COLUMN", value_parser = parse_field)]
+        fields: Vec<(Target, String)>,
+        /// How to read dates such as 7/2/2017 where day and month could be either: dmy (7 February) or mdy (July 2); remembered by the index
+        #[arg(long, value_name = "ORDER", value_parser = ["dmy", "mdy"])]
+        date_order: Option<String>,
         /// Commit every this many MB of input (for tests of killed runs)
         #[arg(long, value_name = "MB", hide = true)]
         commit_every: Option<u64>,
@@ -249,7 +258,33 @@ enum Sub {
         /// Your own actors (the data/actors.toml format), added to the built-in ones
         #[arg(long, value_name = "FILE")]
         actors: Option<PathBuf>,
+        /// Read column COLUMN of CSV/JSON records as the brief field NAME (title, summary, body, date, url, source, id, caption, takeaways, analysis); repeatable; remembered by the index
+        #[arg(long = "field", value_name = "NAME=COLUMN", value_parser = parse_field)]
+        fields: Vec<(Target, String)>,
+        /// How to read dates such as 7/2/2017 where day and month could be either: dmy (7 February) or mdy (July 2); remembered by the index
+        #[arg(long, value_name = "ORDER", value_parser = ["dmy", "mdy"])]
+        date_order: Option<String>,
     },
+}
+
+fn parse_field(value: &str) -> Result<(Target, String), String> {
+    let mut map = FieldMap::default();
+    map.add_arg(value)?;
+    Ok(map.explicit.remove(0))
+}
+
+/// The parse options the flags give; `None` when no flag was given.
+fn parse_options(
+    fields: Vec<(Target, String)>,
+    date_order: Option<String>,
+) -> Option<ParseOptions> {
+    if fields.is_empty() && date_order.is_none() {
+        return None;
+    }
+    Some(ParseOptions {
+        fields: FieldMap { explicit: fields },
+        date_order: date_order.as_deref().and_then(DateOrder::from_name),
+    })
 }
 
 fn parse_section(value: &str) -> Result<Section, String> {
@@ -308,6 +343,8 @@ impl Cli {
                 memory,
                 actors,
                 no_actors,
+                fields,
+                date_order,
                 commit_every,
             } => Command::Index(IndexConfig {
                 corpora,
@@ -320,6 +357,7 @@ impl Cli {
                 commit_every_bytes: commit_every.map_or(COMMIT_EVERY_BYTES, |mb| mb.max(1) << 20),
                 actors_file: actors,
                 no_actors,
+                parse: parse_options(fields, date_order),
             }),
             Sub::Query {
                 query,
@@ -475,10 +513,17 @@ impl Cli {
                 recreate,
                 progress: std::io::stderr().is_terminal(),
             }),
-            Sub::Parse { file, json, actors } => Command::Parse(ParseConfig {
+            Sub::Parse {
+                file,
+                json,
+                actors,
+                fields,
+                date_order,
+            } => Command::Parse(ParseConfig {
                 file,
                 format: format(json),
                 actors_file: actors,
+                parse: parse_options(fields, date_order).unwrap_or_default(),
             }),
         }
     }

@@ -9,7 +9,7 @@
 //! next run picks up where the last commit stopped. All documents of a file
 //! are added between two commits, so no brief is ever half-indexed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -23,7 +23,7 @@ use walkdir::WalkDir;
 
 use crate::actors::{self, Gazetteer, PassageActors};
 use crate::brief::{brief_key, fnv1a, Brief, Section};
-use crate::parse::{self, Format, Skip};
+use crate::parse::{self, Format, ParseOptions, Skip};
 use crate::schema::{PASSAGE_ACTOR_MASK, SCHEMA_VERSION};
 use crate::store::{self, Payload, Store};
 use crate::tokenizer::FIRST_VALUE;
@@ -50,6 +50,9 @@ pub struct IndexConfig {
     pub actors_file: Option<PathBuf>,
     /// Skip actor recognition (faster; briefs get no actors).
     pub no_actors: bool,
+    /// Column mappings and date order (`--field`, `--date-order`); `None`
+    /// when none was given: the index's remembered ones are used.
+    pub parse: Option<ParseOptions>,
 }
 
 /// What a run did, for the summary.
@@ -67,6 +70,12 @@ pub struct IndexReport {
     pub bytes_read: u64,
     pub skipped: Vec<Skip>,
     pub warnings: Vec<String>,
+    /// Dates that could not be read, over all files.
+    pub bad_dates: usize,
+    /// Record columns that filled no brief field, over all files.
+    pub ignored_fields: BTreeSet<String>,
+    /// The column mappings and date order the run read files with.
+    pub parse: ParseOptions,
     pub elapsed: Duration,
     pub commits: usize,
     /// The corpora this run read (as the index remembers them).
@@ -102,6 +111,10 @@ struct Manifest {
     /// changes, every file is parsed again.
     #[serde(default)]
     gazetteer: u64,
+    /// The `--field` mappings and `--date-order` files were read with;
+    /// later runs use them until others are given.
+    #[serde(default, skip_serializing_if = "ParseOptions::is_default")]
+    parse: ParseOptions,
     /// The corpora the index mirrors.
     #[serde(default)]
     corpora: Vec<Corpus>,
@@ -290,6 +303,18 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
             .as_bytes(),
         )
     };
+    // Files read with other column mappings or date order are read again.
+    let options = config
+        .parse
+        .clone()
+        .unwrap_or_else(|| manifest.parse.clone());
+    let fingerprint = if options.is_default() {
+        fingerprint
+    } else {
+        fingerprint ^ fnv1a(format!("{options:?}").as_bytes())
+    };
+    report.parse = options.clone();
+    manifest.parse = options.clone();
     let reextract = manifest.gazetteer != fingerprint;
     manifest.gazetteer = fingerprint;
     let mut dirty = config.rebuild || manifest.corpora != corpora_before;
@@ -406,13 +431,17 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
                     &file.id_base,
                     file.format,
                     &bytes,
+                    &options,
                 ))?;
             }
             Source::Stream(reader) => {
-                let (hash, bytes) =
-                    parse::stream_json_lines(&file.display, &file.id_base, reader, |parsed| {
-                        ingest.add(parsed)
-                    })?;
+                let (hash, bytes) = parse::stream_json_lines(
+                    &file.display,
+                    &file.id_base,
+                    reader,
+                    &options,
+                    |parsed| ingest.add(parsed),
+                )?;
                 ingest.entry.hash = hash;
                 ingest.report.bytes_read += bytes;
             }
@@ -557,6 +586,10 @@ impl Ingest<'_> {
     fn add(&mut self, mut parsed: parse::ParsedFile) -> Result<()> {
         self.report.warnings.append(&mut parsed.warnings);
         self.report.skipped.append(&mut parsed.skipped);
+        self.report.bad_dates += parsed.bad_dates.count;
+        self.report
+            .ignored_fields
+            .append(&mut parsed.ignored_fields);
         for mut brief in parsed.briefs {
             if !self.ids_in_use.insert(brief.id.clone()) {
                 let unique = unique_id(&brief.id, self.ids_in_use);
@@ -618,12 +651,16 @@ fn open_or_create(
             Ok((store, manifest, generation))
         }
         current => {
-            // A rebuild re-reads every corpus the index remembers.
-            let corpora = current.map(|(_, m)| m.corpora).unwrap_or_default();
+            // A rebuild re-reads every corpus the index remembers, with
+            // the column mappings and date order it remembers.
+            let (corpora, parse) = current
+                .map(|(_, m)| (m.corpora, m.parse))
+                .unwrap_or_default();
             let generation = store::NewGeneration::begin(dir, None, lock)?;
             let store = store::create(dir, &generation.files)?;
             let manifest = Manifest {
                 corpora,
+                parse,
                 ..Manifest::default()
             };
             Ok((store, manifest, generation))
@@ -1011,7 +1048,7 @@ fn walk(corpora: &[Corpus], index_dir: &Path, report: &mut IndexReport) -> Resul
                 }),
                 None => report.skipped.push(Skip {
                     what: root_display,
-                    reason: "not a brief file (.txt, .md, .json, .jsonl, .ndjson)".into(),
+                    reason: format!("not a brief file ({})", parse::EXTENSIONS),
                 }),
             }
             continue;
@@ -1081,7 +1118,7 @@ fn walk(corpora: &[Corpus], index_dir: &Path, report: &mut IndexReport) -> Resul
             let Some(format) = Format::from_path(entry.path()) else {
                 report.skipped.push(Skip {
                     what: display,
-                    reason: "not a brief file (.txt, .md, .json, .jsonl, .ndjson)".into(),
+                    reason: format!("not a brief file ({})", parse::EXTENSIONS),
                 });
                 continue;
             };

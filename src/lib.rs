@@ -8,6 +8,7 @@ pub mod checkpoint;
 pub mod cli;
 mod cmd;
 mod collect;
+pub mod dates;
 pub mod export;
 pub mod index;
 pub mod output;
@@ -73,6 +74,8 @@ pub struct ParseConfig {
     pub format: Format,
     /// A user's actors file merged into the built-in gazetteer.
     pub actors_file: Option<PathBuf>,
+    /// Column mappings and date order (`--field`, `--date-order`).
+    pub parse: crate::parse::ParseOptions,
 }
 
 #[derive(Debug, Clone)]

@@ -923,19 +923,37 @@ impl Searcher {
     pub fn similar_ids(&self, needle: &str, limit: usize) -> Result<Vec<String>> {
         let searcher = self.reader.searcher();
         let field = self.store.fields.brief_id;
-        let needle = needle.to_lowercase();
+        let lower = needle.to_lowercase();
         let mut out = Vec::new();
         for segment in searcher.segment_readers() {
             let inverted = segment
                 .inverted_index(field)
                 .map_err(|e| anyhow::anyhow!(crate::store::one_line(&e)))?;
+            let alive = segment.alive_bitset();
             let mut stream = inverted
                 .terms()
                 .stream()
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             while stream.advance() {
                 let key = String::from_utf8_lossy(stream.key()).into_owned();
-                if key.to_lowercase().contains(&needle) && !out.contains(&key) {
+                // Never the id just rejected, nor the ids of deleted briefs
+                // that the segment's terms still hold.
+                if key == needle || !key.to_lowercase().contains(&lower) || out.contains(&key) {
+                    continue;
+                }
+                let mut postings = inverted
+                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)
+                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+                let mut live = false;
+                let mut doc = postings.doc();
+                while doc != tantivy::TERMINATED {
+                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                        live = true;
+                        break;
+                    }
+                    doc = postings.advance();
+                }
+                if live {
                     out.push(key);
                     if out.len() >= limit {
                         return Ok(out);

@@ -88,11 +88,20 @@ fn the_parser_never_panics() {
         Format::Markdown,
         Format::Json,
         Format::JsonLines,
+        Format::Csv,
+        Format::Tsv,
+        Format::Html,
     ];
     let gazetteer = index::gazetteer(None).unwrap();
     runner()
-        .run(&(brief_bytes(), 0..4usize), |(bytes, f)| {
-            let mut parsed = parse::parse_bytes("fuzz.txt", "fuzz", formats[f], &bytes);
+        .run(&(brief_bytes(), 0..formats.len()), |(bytes, f)| {
+            let mut parsed = parse::parse_bytes(
+                "fuzz.txt",
+                "fuzz",
+                formats[f],
+                &bytes,
+                &parse::ParseOptions::default(),
+            );
             for brief in &mut parsed.briefs {
                 gazetteer.annotate(brief);
                 prop_assert!(!brief.passages().is_empty());
@@ -119,6 +128,7 @@ fn searcher() -> &'static Searcher {
                 commit_every_bytes: index::COMMIT_EVERY_BYTES,
                 actors_file: None,
                 no_actors: false,
+                parse: None,
             };
             index::run(&config).unwrap();
             let searcher = Searcher::new(store::open(&dir.path().join("idx")).unwrap()).unwrap();

@@ -102,7 +102,7 @@ fn a_hostile_corpus_is_indexed_with_every_bad_file_reported() {
         "corpus/wire.jsonl:5",
         "malformed JSON",
         "corpus/strings.json[0]",
-        "not valid UTF-8",
+        "not UTF-8; read as Windows-1252",
         "`title` is an array",
     ] {
         assert!(

@@ -11,6 +11,8 @@ use crate::Outcome;
 
 /// Skipped files named in the summary, per reason.
 const NAMED_SKIPS: usize = 3;
+/// Ignored record fields named in the summary.
+const NAMED_FIELDS: usize = 20;
 /// Warnings printed in full.
 const SHOWN_WARNINGS: usize = 10;
 
@@ -90,6 +92,32 @@ pub fn print_summary(config: &IndexConfig, r: &IndexReport, err: &mut dyn Write)
                 named.join(", ")
             )?;
         }
+    }
+    if r.bad_dates > 0 {
+        let hint = if r.parse.date_order.is_none() {
+            " (see the warnings; --date-order dmy|mdy reads 7/2/2017)"
+        } else {
+            " (see the warnings)"
+        };
+        writeln!(
+            err,
+            "  dates:    {} not understood, left out{hint}",
+            r.bad_dates
+        )?;
+    }
+    if !r.ignored_fields.is_empty() {
+        let names: Vec<&str> = r.ignored_fields.iter().map(String::as_str).collect();
+        let shown = names.len().min(NAMED_FIELDS);
+        let more = if names.len() > shown {
+            format!(" and {} more", names.len() - shown)
+        } else {
+            String::new()
+        };
+        writeln!(
+            err,
+            "  ignored:  record fields {}{more} (not indexed: map one with --field NAME=COLUMN)",
+            names[..shown].join(", ")
+        )?;
     }
     for warning in r.warnings.iter().take(SHOWN_WARNINGS) {
         writeln!(err, "  warning: {warning}")?;

@@ -9,7 +9,7 @@ use crate::parse;
 use crate::{Outcome, ParseConfig};
 
 pub fn execute(config: &ParseConfig, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome> {
-    let mut parsed = parse::parse_path(&config.file)?;
+    let mut parsed = parse::parse_path(&config.file, &config.parse)?;
     let custom = match &config.actors_file {
         Some(path) => Some(
             std::fs::read_to_string(path)

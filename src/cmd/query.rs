@@ -30,6 +30,7 @@ pub fn execute(config: &QueryConfig, out: &mut dyn Write, err: &mut dyn Write) -
                 commit_every_bytes: index::COMMIT_EVERY_BYTES,
                 actors_file: None,
                 no_actors: false,
+                parse: None,
             };
             let report = index::run(&index_config)?;
             super::index::print_summary(&index_config, &report, err)?;

@@ -1,21 +1,28 @@
 //! JSON archives: a `.json` file with one record or an array of records, and
 //! JSON Lines (`.jsonl`, `.ndjson`) with one record a line.
 //!
-//! Known fields: `id`, `title`, `summary` (or `lede`), `caption`, `takeaways`,
-//! `analysis`, `body`, `date`, `url`, `source`; others are ignored. A record
-//! that is not an object, or has no text, is skipped with its reason; a field
-//! of the wrong type is ignored with a warning.
+//! Fields are read through the one mapping of `fields.rs` (`title` or
+//! `headline`, `body` or `text` or `content` ..., and `--field`); others are
+//! listed as ignored. A record that is not an object, or has no text, is
+//! skipped with its reason; a field of the wrong type is ignored with a
+//! warning.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::{normalize_date, ParsedFile, Skip};
-use crate::brief::Brief;
+use super::record::{self, kind_of, Cell, Record};
+use super::{ParseOptions, ParsedFile, Skip};
 
-pub fn parse(display_path: &str, id_base: &str, content: &str, lines: bool) -> ParsedFile {
+pub fn parse(
+    display_path: &str,
+    id_base: &str,
+    content: &str,
+    lines: bool,
+    options: &ParseOptions,
+) -> ParsedFile {
     let mut out = ParsedFile::default();
     if lines {
         for (i, line) in content.lines().enumerate() {
-            parse_line(&mut out, display_path, id_base, i + 1, line);
+            parse_line(&mut out, display_path, id_base, i + 1, line, options);
         }
         return out;
     }
@@ -23,10 +30,26 @@ pub fn parse(display_path: &str, id_base: &str, content: &str, lines: bool) -> P
         Ok(Value::Array(values)) => {
             for (i, value) in values.into_iter().enumerate() {
                 let where_ = format!("{display_path}[{i}]");
-                record(&mut out, display_path, &where_, id_base, i + 1, value);
+                record(
+                    &mut out,
+                    display_path,
+                    &where_,
+                    id_base,
+                    i + 1,
+                    value,
+                    options,
+                );
             }
         }
-        Ok(value) => record(&mut out, display_path, display_path, id_base, 1, value),
+        Ok(value) => record(
+            &mut out,
+            display_path,
+            display_path,
+            id_base,
+            1,
+            value,
+            options,
+        ),
         Err(err) => out.skipped.push(Skip {
             what: display_path.to_string(),
             reason: format!("malformed JSON ({err})"),
@@ -42,13 +65,14 @@ pub fn parse_line(
     id_base: &str,
     line_no: usize,
     line: &str,
+    options: &ParseOptions,
 ) {
     if line.trim().is_empty() {
         return;
     }
     let where_ = format!("{display_path}:{line_no}");
     match serde_json::from_str::<Value>(line) {
-        Ok(value) => record(out, display_path, &where_, id_base, line_no, value),
+        Ok(value) => record(out, display_path, &where_, id_base, line_no, value, options),
         Err(err) => out.skipped.push(Skip {
             what: where_,
             reason: format!("malformed JSON ({err})"),
@@ -63,6 +87,7 @@ fn record(
     id_base: &str,
     ordinal: usize,
     value: Value,
+    options: &ParseOptions,
 ) {
     let Value::Object(map) = value else {
         out.skipped.push(Skip {
@@ -71,135 +96,22 @@ fn record(
         });
         return;
     };
-    let mut fields = Fields {
-        map: &map,
-        where_,
-        warnings: &mut out.warnings,
-    };
-    let record_id = match map.get("id") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => ordinal.to_string(),
-    };
-    let brief = Brief {
-        id: format!("{id_base}#{record_id}"),
-        path: path.to_string(),
-        title: fields.text("title"),
-        summary: fields.text("summary").or_else(|| fields.text("lede")),
-        caption: fields.text("caption"),
-        takeaways: fields.list("takeaways"),
-        analysis: fields.paragraphs("analysis").map(|p| p.join("\n\n")),
-        body: fields.paragraphs("body").unwrap_or_default(),
-        source: fields.text("source"),
-        date: fields.date(),
-        url: fields.text("url"),
-        actors: Vec::new(),
-    };
-    if brief.is_empty() {
-        out.skipped.push(Skip {
-            what: where_.to_string(),
-            reason: "record has no text (no title and no body)".to_string(),
-        });
-        return;
-    }
-    out.briefs.push(brief);
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// Typed access to a record's fields; wrong types become warnings.
-struct Fields<'a> {
-    map: &'a Map<String, Value>,
-    where_: &'a str,
-    warnings: &'a mut Vec<String>,
-}
-
-impl Fields<'_> {
-    fn wrong_type(&mut self, key: &str, expected: &str, got: &Value) {
-        self.warnings.push(format!(
-            "{}: field `{key}` is {}, expected {expected}; ignored",
-            self.where_,
-            kind_of(got)
-        ));
-    }
-
-    fn text(&mut self, key: &str) -> Option<String> {
-        match self.map.get(key)? {
-            Value::String(s) => clean(s),
-            Value::Null => None,
-            other => {
-                self.wrong_type(key, "a string", other);
-                None
-            }
-        }
-    }
-
-    /// A list of strings; a single string is split into lines.
-    fn list(&mut self, key: &str) -> Vec<String> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::String(s)) => s.lines().filter_map(clean).collect(),
-            Some(Value::Array(items)) => {
-                let mut out = Vec::new();
-                for item in items {
-                    match item {
-                        Value::String(s) => out.extend(clean(s)),
-                        Value::Null => {}
-                        other => {
-                            let other = other.clone();
-                            self.wrong_type(key, "an array of strings", &other);
-                        }
-                    }
-                }
-                out
-            }
-            Some(other) => {
-                self.wrong_type(key, "an array of strings", other);
-                Vec::new()
-            }
-        }
-    }
-
-    /// Paragraphs from a string (split on blank lines and indented line
-    /// starts) or from an array of strings.
-    fn paragraphs(&mut self, key: &str) -> Option<Vec<String>> {
-        let paragraphs = match self.map.get(key)? {
-            Value::String(s) => split_paragraphs(s),
-            Value::Array(_) => self.list(key),
-            Value::Null => return None,
-            other => {
-                self.wrong_type(key, "a string or an array of strings", other);
-                return None;
-            }
-        };
-        (!paragraphs.is_empty()).then_some(paragraphs)
-    }
-
-    fn date(&mut self) -> Option<String> {
-        let raw = self.text("date")?;
-        let date = normalize_date(&raw);
-        if date.is_none() {
-            self.warnings.push(format!(
-                "{}: date `{raw}` not understood; left out",
-                self.where_
-            ));
-        }
-        date
-    }
-}
-
-fn clean(s: &str) -> Option<String> {
-    let trimmed = s.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
+    let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+    let cells: Vec<Cell> = map.values().map(Cell::Json).collect();
+    let resolved = options.fields.resolve(&keys);
+    record::add(
+        out,
+        options,
+        &Record {
+            path,
+            where_,
+            id_base,
+            ordinal,
+            keys: &keys,
+            cells: &cells,
+            resolved: &resolved,
+        },
+    );
 }
 
 /// Wire sign-offs that end a story and say nothing.
@@ -270,7 +182,7 @@ mod tests {
             r#"["not","an","object"]"#,
             "\n"
         );
-        let out = parse("w.jsonl", "w", content, true);
+        let out = parse("w.jsonl", "w", content, true, &ParseOptions::default());
         assert_eq!(out.briefs.len(), 2);
         assert_eq!(out.briefs[0].id, "w#a1");
         assert_eq!(out.briefs[0].body, vec!["One.", "Two."]);
@@ -290,13 +202,20 @@ mod tests {
             "a",
             r#"[{"title":"A","lede":"L"},"str",{"body":["p1","p2"]}]"#,
             false,
+            &ParseOptions::default(),
         );
         assert_eq!(out.briefs.len(), 2);
         assert_eq!(out.briefs[0].summary.as_deref(), Some("L"));
         assert_eq!(out.briefs[0].id, "a#1");
         assert_eq!(out.briefs[1].body, vec!["p1", "p2"]);
         assert_eq!(out.skipped.len(), 1);
-        let out = parse("one.json", "one", r#"{"id":"z","title":"Only"}"#, false);
+        let out = parse(
+            "one.json",
+            "one",
+            r#"{"id":"z","title":"Only"}"#,
+            false,
+            &ParseOptions::default(),
+        );
         assert_eq!(out.briefs[0].id, "one#z");
     }
 
@@ -307,6 +226,7 @@ mod tests {
             "t",
             r#"{"title":5,"body":"Text.","takeaways":"a\nb","date":"26-FEB-1987 15:01:01.79"}"#,
             true,
+            &ParseOptions::default(),
         );
         let brief = &out.briefs[0];
         assert_eq!(brief.title, None);
@@ -317,7 +237,13 @@ mod tests {
 
     #[test]
     fn records_without_title_or_body_are_skipped() {
-        let out = parse("e.jsonl", "e", r#"{"id":"1","date":"2026-01-01"}"#, true);
+        let out = parse(
+            "e.jsonl",
+            "e",
+            r#"{"id":"1","date":"2026-01-01"}"#,
+            true,
+            &ParseOptions::default(),
+        );
         assert!(out.briefs.is_empty());
         assert!(out.skipped[0].reason.starts_with("record has no text"));
     }
@@ -336,5 +262,35 @@ mod tests {
             split_paragraphs("Total 55.8 (33.7).        REUTER\n\u{3}"),
             vec!["Total 55.8 (33.7)."]
         );
+    }
+
+    #[test]
+    fn common_field_names_epoch_dates_and_ignored_fields() {
+        let out = parse(
+            "n.jsonl",
+            "n",
+            concat!(
+                r#"{"article_id":"x1","headline":"Rail Strike Called Off","text":"Unions accepted the offer.","published_at":1486425600,"source":{"id":"ledger","name":"The Ledger"},"category":"business","views":12}"#,
+                "\n",
+                r#"{"title":"T","summary":"S","description":"Another standfirst","date":"7/2/2017"}"#,
+                "\n",
+            ),
+            true,
+            &ParseOptions::default(),
+        );
+        let b = &out.briefs[0];
+        assert_eq!(b.id, "n#x1");
+        assert_eq!(b.title.as_deref(), Some("Rail Strike Called Off"));
+        assert_eq!(b.body, vec!["Unions accepted the offer."]);
+        assert_eq!(b.date.as_deref(), Some("2017-02-07"));
+        assert_eq!(b.source.as_deref(), Some("The Ledger"));
+        // Text in a second summary column, and columns of no field.
+        assert_eq!(
+            out.ignored_fields.iter().collect::<Vec<_>>(),
+            vec!["category", "description", "views"]
+        );
+        assert_eq!(out.briefs[1].date, None);
+        assert_eq!(out.bad_dates.count, 1);
+        assert!(out.bad_dates.ambiguous);
     }
 }

@@ -4,11 +4,12 @@
 //! reads the lines.
 
 use super::text::{self, Parts};
+use crate::dates::{self, DateOrder};
 
 /// Parses a Markdown brief (already decoded, line ends `\n`).
-pub fn parse(content: &str) -> Parts {
+pub fn parse(content: &str, order: Option<DateOrder>) -> Parts {
     let (known, body, has_front_matter) = match split_front_matter(content) {
-        Some((front, body)) => (read_front_matter(front), body, true),
+        Some((front, body)) => (read_front_matter(front, order), body, true),
         None => (Parts::default(), content, false),
     };
     let cleaned: String = body
@@ -16,7 +17,7 @@ pub fn parse(content: &str) -> Parts {
         .map(strip_inline)
         .collect::<Vec<_>>()
         .join("\n");
-    text::parse_with(&cleaned, known, has_front_matter)
+    text::parse_with(&cleaned, known, has_front_matter, order)
 }
 
 /// `---\nkey: value\n---\nrest` → (`key: value`, `rest`).
@@ -32,7 +33,7 @@ fn split_front_matter(content: &str) -> Option<(&str, &str)> {
     None
 }
 
-fn read_front_matter(front: &str) -> Parts {
+fn read_front_matter(front: &str, order: Option<DateOrder>) -> Parts {
     let mut parts = Parts::default();
     for line in front.lines() {
         let Some((key, value)) = line.split_once(':') else {
@@ -45,7 +46,10 @@ fn read_front_matter(front: &str) -> Parts {
         let value = value.to_string();
         match key.trim().to_ascii_lowercase().as_str() {
             "title" => parts.title = Some(value),
-            "date" | "published" => parts.date = super::normalize_date(&value),
+            "date" | "published" => match dates::parse_date(&value, order) {
+                Ok(date) => parts.date = Some(dates::format_date(date)),
+                Err(err) => parts.unread_date = Some((value, err)),
+            },
             "source" | "publisher" => parts.source = Some(value),
             "url" | "link" => parts.url = Some(value),
             "summary" | "lede" | "description" => parts.summary = Some(value),
@@ -112,7 +116,7 @@ Body paragraph two.
 
     #[test]
     fn markdown_brief_with_front_matter() {
-        let p = parse(MD_BRIEF);
+        let p = parse(MD_BRIEF, None);
         assert_eq!(
             p.title.as_deref(),
             Some("Manila Reinforces Second Thomas Shoal Outpost")
@@ -137,7 +141,7 @@ Body paragraph two.
 
     #[test]
     fn markdown_without_front_matter_and_unknown_headings() {
-        let p = parse("# Title\n\nLede.\n\n## Background\n\nOlder events.\n");
+        let p = parse("# Title\n\nLede.\n\n## Background\n\nOlder events.\n", None);
         assert_eq!(p.title.as_deref(), Some("Title"));
         assert_eq!(p.summary.as_deref(), Some("Lede."));
         assert_eq!(p.body, vec!["Background", "Older events."]);
@@ -146,7 +150,7 @@ Body paragraph two.
     #[test]
     fn unterminated_front_matter_is_text() {
         // The `---` is a rule, the date line is still read, nothing is lost.
-        let p = parse("---\ndate: 2026-01-01\nno end\n");
+        let p = parse("---\ndate: 2026-01-01\nno end\n", None);
         assert_eq!(p.date.as_deref(), Some("2026-01-01"));
         assert_eq!(p.title.as_deref(), Some("no end"));
     }

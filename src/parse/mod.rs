@@ -3,16 +3,24 @@
 //! Parsing is pure: bytes in, briefs and diagnostics out. It never panics and
 //! never drops text that is not known boilerplate.
 
+mod csv;
+pub mod fields;
+mod html;
 mod json;
 mod markdown;
+mod record;
 mod text;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 
 use crate::brief::Brief;
+use crate::dates::{DateError, DateOrder};
 
+pub use fields::FieldMap;
 pub use text::Parts;
 
 /// The source formats `briefs` reads, chosen by file extension.
@@ -22,7 +30,13 @@ pub enum Format {
     Markdown,
     Json,
     JsonLines,
+    Csv,
+    Tsv,
+    Html,
 }
+
+/// The extensions read, for messages.
+pub const EXTENSIONS: &str = ".txt, .md, .json, .jsonl, .ndjson, .csv, .tsv, .html, .htm";
 
 impl Format {
     pub fn from_path(path: &Path) -> Option<Format> {
@@ -32,8 +46,79 @@ impl Format {
             "md" | "markdown" => Some(Format::Markdown),
             "json" => Some(Format::Json),
             "jsonl" | "ndjson" => Some(Format::JsonLines),
+            "csv" => Some(Format::Csv),
+            "tsv" | "tab" => Some(Format::Tsv),
+            "html" | "htm" | "xhtml" => Some(Format::Html),
             _ => None,
         }
+    }
+}
+
+/// How files are read: the user's column mappings and date order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ParseOptions {
+    #[serde(default)]
+    pub fields: FieldMap,
+    #[serde(default)]
+    pub date_order: Option<DateOrder>,
+}
+
+impl ParseOptions {
+    /// True for the defaults (nothing to remember).
+    pub fn is_default(&self) -> bool {
+        *self == ParseOptions::default()
+    }
+}
+
+/// Dates of a file that could not be read: counted, the first one kept for
+/// the file's one warning line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BadDates {
+    pub count: usize,
+    /// Where and what the first one was.
+    pub first: Option<(String, String)>,
+    /// Some were day/month figures that an order would settle.
+    pub ambiguous: bool,
+}
+
+impl BadDates {
+    pub fn add(&mut self, where_: &str, raw: &str, err: DateError) {
+        self.count += 1;
+        self.ambiguous |= err == DateError::Ambiguous;
+        if self.first.is_none() {
+            self.first = Some((where_.to_string(), raw.to_string()));
+        }
+    }
+
+    fn merge(&mut self, other: &BadDates) {
+        self.count += other.count;
+        self.ambiguous |= other.ambiguous;
+        if self.first.is_none() {
+            self.first = other.first.clone();
+        }
+    }
+
+    /// The file's one warning line.
+    fn warning(&self, display_path: &str) -> Option<String> {
+        let (where_, raw) = self.first.as_ref()?;
+        let at = if where_ == display_path {
+            String::new()
+        } else {
+            format!(" at {where_}")
+        };
+        let hint = if self.ambiguous {
+            "; day and month could be either way round: give --date-order dmy or mdy"
+        } else {
+            ""
+        };
+        Some(if self.count == 1 {
+            format!("{display_path}: date `{raw}`{at} not understood; left out{hint}")
+        } else {
+            format!(
+                "{display_path}: {} dates not understood, the first `{raw}`{at}; left out{hint}",
+                self.count
+            )
+        })
     }
 }
 
@@ -52,6 +137,10 @@ pub struct ParsedFile {
     /// Problems that did not stop parsing (lossy decoding, ignored fields).
     pub warnings: Vec<String>,
     pub skipped: Vec<Skip>,
+    /// Dates not understood (one warning line per file says which).
+    pub bad_dates: BadDates,
+    /// Record columns (CSV, JSON) that fill no brief field and held text.
+    pub ignored_fields: BTreeSet<String>,
 }
 
 impl ParsedFile {
@@ -67,7 +156,7 @@ impl ParsedFile {
 }
 
 /// Parses a file from disk, for `briefs parse`. The id is the file stem.
-pub fn parse_path(path: &Path) -> Result<ParsedFile> {
+pub fn parse_path(path: &Path, options: &ParseOptions) -> Result<ParsedFile> {
     let bytes =
         std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
     let format = Format::from_path(path).unwrap_or(Format::Text);
@@ -76,7 +165,7 @@ pub fn parse_path(path: &Path) -> Result<ParsedFile> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| display.clone());
-    Ok(parse_bytes(&display, &id_base, format, &bytes))
+    Ok(parse_bytes(&display, &id_base, format, &bytes, options))
 }
 
 /// Parses the bytes of one file.
@@ -84,8 +173,14 @@ pub fn parse_path(path: &Path) -> Result<ParsedFile> {
 /// `display_path` names the file in briefs and messages; `id_base` is the
 /// stable id of a text brief (the path relative to the corpus root, without
 /// extension) and the prefix of record ids in JSON archives (`base#id`).
-pub fn parse_bytes(display_path: &str, id_base: &str, format: Format, bytes: &[u8]) -> ParsedFile {
-    let (content, warning) = decode(bytes, display_path);
+pub fn parse_bytes(
+    display_path: &str,
+    id_base: &str,
+    format: Format,
+    bytes: &[u8],
+    options: &ParseOptions,
+) -> ParsedFile {
+    let (content, note) = decode(bytes, display_path);
     if content.trim().is_empty() {
         return ParsedFile::skip(display_path, "empty file");
     }
@@ -93,54 +188,98 @@ pub fn parse_bytes(display_path: &str, id_base: &str, format: Format, bytes: &[u
         return ParsedFile::skip(display_path, "binary file (contains NUL bytes)");
     }
     let mut parsed = match format {
-        Format::Json | Format::JsonLines => {
-            json::parse(display_path, id_base, &content, format == Format::JsonLines)
-        }
-        Format::Text | Format::Markdown => {
-            let parts = if format == Format::Markdown {
-                markdown::parse(&content)
-            } else {
-                text::parse(&content)
+        Format::Json | Format::JsonLines => json::parse(
+            display_path,
+            id_base,
+            &content,
+            format == Format::JsonLines,
+            options,
+        ),
+        Format::Csv | Format::Tsv => csv::parse(
+            display_path,
+            id_base,
+            &content,
+            format == Format::Tsv,
+            options,
+        ),
+        Format::Text | Format::Markdown | Format::Html => {
+            let mut bad_dates = BadDates::default();
+            let parts = match format {
+                Format::Markdown => markdown::parse(&content, options.date_order),
+                Format::Html => {
+                    let page = html::parse(&content, display_path, options);
+                    bad_dates = page.bad_dates;
+                    page.parts
+                }
+                _ => text::parse(&content, options.date_order),
             };
+            if let Some((raw, err)) = &parts.unread_date {
+                bad_dates.add(display_path, raw, *err);
+            }
             let mut brief = parts.into_brief(id_base, display_path);
             if brief.date.is_none() {
                 brief.date = date_from_file_name(id_base);
             }
-            if brief.is_empty() {
+            let mut parsed = if brief.is_empty() {
                 ParsedFile::skip(display_path, "no text besides boilerplate")
             } else {
                 ParsedFile {
                     briefs: vec![brief],
                     ..ParsedFile::default()
                 }
-            }
+            };
+            parsed.bad_dates = bad_dates;
+            parsed
         }
     };
     for brief in &mut parsed.briefs {
         brief.body = split_long_paragraphs(std::mem::take(&mut brief.body));
     }
-    if let Some(warning) = warning {
-        parsed.warnings.insert(0, warning);
+    if let Some(warning) = parsed.bad_dates.warning(display_path) {
+        parsed.warnings.push(warning);
+    }
+    if let Some(note) = note {
+        parsed.warnings.insert(0, note);
     }
     parsed
 }
 
 /// Records of a JSON Lines file parsed as they are read, a batch at a time,
 /// so that a file of any size needs memory for one batch only. Returns the
-/// file's content hash (`brief::fnv1a` of its bytes) and its size.
+/// file's content hash (`brief::fnv1a` of its bytes) and its size. A file
+/// in UTF-16 (by its byte order mark) is read whole instead.
 pub fn stream_json_lines<R: std::io::BufRead>(
     display_path: &str,
     id_base: &str,
     mut reader: R,
+    options: &ParseOptions,
     mut each: impl FnMut(ParsedFile) -> Result<()>,
 ) -> Result<(u64, u64)> {
     const BATCH: usize = 512;
+    let start = reader
+        .fill_buf()
+        .with_context(|| format!("failed to read {display_path}"))?;
+    if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
+        let mut bytes = Vec::new();
+        reader
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("failed to read {display_path}"))?;
+        each(parse_bytes(
+            display_path,
+            id_base,
+            Format::JsonLines,
+            &bytes,
+            options,
+        ))?;
+        return Ok((crate::brief::fnv1a(&bytes), bytes.len() as u64));
+    }
     let mut hash = crate::brief::FNV_OFFSET;
     let mut bytes_read = 0u64;
     let mut line = Vec::new();
     let mut batch = ParsedFile::default();
-    let mut lossy_warned = false;
+    let mut noted = false;
     let mut any_text = false;
+    let mut bad_dates = BadDates::default();
     for line_no in 1.. {
         line.clear();
         let n = reader
@@ -158,20 +297,23 @@ pub fn stream_json_lines<R: std::io::BufRead>(
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => std::borrow::Cow::Borrowed(text),
             Err(_) => {
-                if !lossy_warned {
+                if !noted {
                     batch.warnings.push(not_utf8(display_path));
-                    lossy_warned = true;
+                    noted = true;
                 }
-                String::from_utf8_lossy(bytes)
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(bytes)
+                    .0
             }
         };
         let text = text.trim_end_matches(['\n', '\r']);
         any_text |= !text.trim().is_empty();
-        json::parse_line(&mut batch, display_path, id_base, line_no, text);
+        json::parse_line(&mut batch, display_path, id_base, line_no, text, options);
         if batch.briefs.len() + batch.skipped.len() >= BATCH {
             for brief in &mut batch.briefs {
                 brief.body = split_long_paragraphs(std::mem::take(&mut brief.body));
             }
+            bad_dates.merge(&batch.bad_dates);
             each(std::mem::take(&mut batch))?;
         }
     }
@@ -183,6 +325,10 @@ pub fn stream_json_lines<R: std::io::BufRead>(
     }
     for brief in &mut batch.briefs {
         brief.body = split_long_paragraphs(std::mem::take(&mut brief.body));
+    }
+    bad_dates.merge(&batch.bad_dates);
+    if let Some(warning) = bad_dates.warning(display_path) {
+        batch.warnings.push(warning);
     }
     each(batch)?;
     Ok((hash, bytes_read))
@@ -227,134 +373,68 @@ fn split_long_paragraphs(paragraphs: Vec<String>) -> Vec<String> {
     out
 }
 
-/// Bytes to text: strips a BOM, decodes UTF-16 with a BOM, decodes invalid
-/// UTF-8 lossily (with a warning naming the file), and makes line ends `\n`.
+/// Bytes to text, with a note when the file was not UTF-8. A byte order
+/// mark says the encoding (UTF-8, UTF-16 LE or BE) and is dropped; bytes
+/// that are not valid UTF-8 are read as Windows-1252, the superset of
+/// Latin-1 that Western archives were saved in (`encoding_rs`). Line ends
+/// become `\n`.
 fn decode(bytes: &[u8], display_path: &str) -> (String, Option<String>) {
-    let (text, warning) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        lossy_utf8(rest, display_path)
-    } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        (utf16(rest, u16::from_le_bytes), None)
-    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        (utf16(rest, u16::from_be_bytes), None)
-    } else {
-        lossy_utf8(bytes, display_path)
+    let (text, note) = match encoding_rs::Encoding::for_bom(bytes) {
+        Some((encoding, bom)) if encoding != encoding_rs::UTF_8 => {
+            let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
+            (
+                text.into_owned(),
+                Some(format!(
+                    "{display_path}: note: read as {} (byte order mark)",
+                    encoding.name()
+                )),
+            )
+        }
+        Some((_, bom)) => utf8_or_1252(&bytes[bom..], display_path),
+        None => utf8_or_1252(bytes, display_path),
     };
     let text = if text.contains('\r') {
         text.replace("\r\n", "\n").replace('\r', "\n")
     } else {
         text
     };
-    (text, warning)
+    (text, note)
 }
 
-fn lossy_utf8(bytes: &[u8], display_path: &str) -> (String, Option<String>) {
+fn utf8_or_1252(bytes: &[u8], display_path: &str) -> (String, Option<String>) {
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_string(), None),
         Err(_) => (
-            String::from_utf8_lossy(bytes).into_owned(),
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
             Some(not_utf8(display_path)),
         ),
     }
 }
 
 fn not_utf8(display_path: &str) -> String {
-    format!("{display_path}: not valid UTF-8; undecodable bytes were replaced with U+FFFD")
-}
-
-fn utf16(bytes: &[u8], decode_unit: fn([u8; 2]) -> u16) -> String {
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|pair| decode_unit([pair[0], pair[1]]))
-        .collect();
-    String::from_utf16_lossy(&units)
+    format!("{display_path}: note: not UTF-8; read as Windows-1252 (Latin-1)")
 }
 
 /// A date at the start of a file name: `2026-02-03-oman-talks` → 2026-02-03.
 fn date_from_file_name(id_base: &str) -> Option<String> {
     let name = id_base.rsplit('/').next().unwrap_or(id_base);
     let prefix = name.get(..10)?;
-    normalize_date(prefix)
-}
-
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-
-/// Normalises a date to `YYYY-MM-DD`. Accepts ISO dates (with or without a
-/// time), `YYYY/MM/DD`, Reuters' `26-FEB-1987 15:01:01.79`, `February 3, 2026`
-/// and `3 February 2026`. Returns `None` for anything else.
-pub fn normalize_date(raw: &str) -> Option<String> {
-    let s = raw.trim();
-    let ymd = |y: i64, m: i64, d: i64| -> Option<String> {
-        ((1..=12).contains(&m) && (1..=31).contains(&d) && (1000..=9999).contains(&y))
-            .then(|| format!("{y:04}-{m:02}-{d:02}"))
-    };
-    let month_of = |word: &str| -> Option<i64> {
-        let lower = word.to_ascii_lowercase();
-        let short = lower.get(..3)?;
-        MONTHS
-            .iter()
-            .position(|m| *m == short)
-            .map(|i| i as i64 + 1)
-    };
-    let num = |w: &str| w.parse::<i64>().ok();
-
-    // ISO: 2026-02-03, 2026-02-03T10:00:00Z, 2026/02/03
-    if let Some(head) = s.get(..10) {
-        let parts: Vec<&str> = head.split(['-', '/']).collect();
-        if parts.len() == 3 && parts[0].len() == 4 {
-            if let (Some(y), Some(m), Some(d)) = (num(parts[0]), num(parts[1]), num(parts[2])) {
-                return ymd(y, m, d);
-            }
-        }
-    }
-    let first = s.split_whitespace().next()?;
-    // Reuters: 26-FEB-1987 15:01:01.79
-    let dashed: Vec<&str> = first.split('-').collect();
-    if dashed.len() == 3 {
-        if let (Some(d), Some(m), Some(y)) = (num(dashed[0]), month_of(dashed[1]), num(dashed[2])) {
-            return ymd(y, m, d);
-        }
-    }
-    // February 3, 2026 / 3 February 2026
-    let words: Vec<&str> = s
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|w| !w.is_empty())
-        .collect();
-    if words.len() >= 3 {
-        if let (Some(m), Some(d), Some(y)) = (month_of(words[0]), num(words[1]), num(words[2])) {
-            return ymd(y, m, d);
-        }
-        if let (Some(d), Some(m), Some(y)) = (num(words[0]), month_of(words[1]), num(words[2])) {
-            return ymd(y, m, d);
-        }
-    }
-    None
+    prefix
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'-')
+        .then(|| crate::dates::normalize(prefix, None))
+        .flatten()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn dates_in_the_shapes_archives_use() {
-        assert_eq!(
-            normalize_date("26-FEB-1987 15:01:01.79").as_deref(),
-            Some("1987-02-26")
-        );
-        assert_eq!(normalize_date("2026-06-02").as_deref(), Some("2026-06-02"));
-        assert_eq!(
-            normalize_date("2026-06-02T10:00:00Z").as_deref(),
-            Some("2026-06-02")
-        );
-        assert_eq!(
-            normalize_date("February 3, 2026").as_deref(),
-            Some("2026-02-03")
-        );
-        assert_eq!(normalize_date("3 Feb 2026").as_deref(), Some("2026-02-03"));
-        assert_eq!(normalize_date("2026-13-02"), None);
-        assert_eq!(normalize_date("yesterday"), None);
-        assert_eq!(normalize_date(""), None);
+    fn parse_bytes(path: &str, id: &str, format: Format, bytes: &[u8]) -> ParsedFile {
+        super::parse_bytes(path, id, format, bytes, &ParseOptions::default())
     }
 
     #[test]
@@ -378,10 +458,19 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_decoded_lossily_with_a_warning() {
-        let parsed = parse_bytes("bad.txt", "bad", Format::Text, b"Caf\xe9 talks resume.");
-        assert_eq!(parsed.briefs[0].body, vec!["Caf\u{FFFD} talks resume."]);
+    fn latin1_is_read_as_windows_1252_with_a_note() {
+        let parsed = parse_bytes(
+            "bad.txt",
+            "bad",
+            Format::Text,
+            b"Caf\xe9 talks resume in Montr\xe9al at \x80 5 a head.",
+        );
+        assert_eq!(
+            parsed.briefs[0].body,
+            vec!["Caf\u{e9} talks resume in Montr\u{e9}al at \u{20ac} 5 a head."]
+        );
         assert!(parsed.warnings[0].contains("bad.txt"));
+        assert!(parsed.warnings[0].contains("Windows-1252"));
     }
 
     #[test]
@@ -389,11 +478,17 @@ mod tests {
         let content = "\u{feff}{\"id\":\"a\",\"title\":\"A\",\"body\":\"One.\\n\\nTwo.\"}\r\n\nnot json\n{\"id\":\"b\",\"title\":\"B\"}";
         let whole = parse_bytes("w.jsonl", "w", Format::JsonLines, content.as_bytes());
         let mut streamed = ParsedFile::default();
-        let (hash, size) = stream_json_lines("w.jsonl", "w", content.as_bytes(), |mut p| {
-            streamed.briefs.append(&mut p.briefs);
-            streamed.skipped.append(&mut p.skipped);
-            Ok(())
-        })
+        let (hash, size) = stream_json_lines(
+            "w.jsonl",
+            "w",
+            content.as_bytes(),
+            &ParseOptions::default(),
+            |mut p| {
+                streamed.briefs.append(&mut p.briefs);
+                streamed.skipped.append(&mut p.skipped);
+                Ok(())
+            },
+        )
         .unwrap();
         assert_eq!(streamed.briefs, whole.briefs);
         assert_eq!(streamed.skipped, whole.skipped);

@@ -8,6 +8,7 @@
 //! every paragraph becomes body.
 
 use crate::brief::Brief;
+use crate::dates::{self, DateError, DateOrder};
 
 /// The parts of one brief before it gets an id and a path.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -21,6 +22,8 @@ pub struct Parts {
     pub source: Option<String>,
     pub date: Option<String>,
     pub url: Option<String>,
+    /// A `Date:` line whose value is not a date we can read (kept as text).
+    pub unread_date: Option<(String, DateError)>,
 }
 
 impl Parts {
@@ -369,6 +372,10 @@ struct Builder {
     first_line_continued: bool,
     /// Just after a publisher stamp, where the publisher's name repeats.
     after_stamp: bool,
+    /// The length of the second line when it followed the first directly.
+    second_line_len: usize,
+    date_order: Option<DateOrder>,
+    unread_date: Option<(String, DateError)>,
 }
 
 impl Builder {
@@ -427,6 +434,7 @@ impl Builder {
             && self.last_line_len > 0
         {
             self.first_line_continued = true;
+            self.second_line_len = text.len();
         }
         // Unmarked takeaways are one a line.
         let one_a_line = self.zone() == Zone::Takeaways && !self.list_has_markers;
@@ -489,10 +497,14 @@ impl Builder {
                 self.structured = true;
                 let slot = match meta {
                     Meta::Date => {
-                        if let Some(date) = super::normalize_date(value) {
-                            self.date.get_or_insert(date);
-                        } else {
-                            self.text_line(raw.trim());
+                        match dates::parse_date(value, self.date_order) {
+                            Ok(date) => {
+                                self.date.get_or_insert(dates::format_date(date));
+                            }
+                            Err(err) => {
+                                self.unread_date.get_or_insert((value.to_string(), err));
+                                self.text_line(raw.trim());
+                            }
                         }
                         return;
                     }
@@ -542,12 +554,18 @@ impl Builder {
             source: self.source,
             date: self.date,
             url: self.url,
+            unread_date: self.unread_date,
             ..Parts::default()
         };
         let mut header = self.header.into_iter();
         if !self.structured {
             let mut body: Vec<String> = header.chain(self.body).collect();
-            if self.first_line_continued && body.len() >= 2 {
+            let first_is_title = body.len() >= 2
+                && looks_like_a_headline(&body[0])
+                && (!self.first_line_continued || body[0].len() * 5 < self.second_line_len * 3);
+            if first_is_title {
+                parts.title = Some(body.remove(0));
+            } else if self.first_line_continued && body.len() >= 2 {
                 let second = body.remove(1);
                 body[0] = format!("{} {second}", body[0]);
             }
@@ -575,9 +593,33 @@ impl Builder {
     }
 }
 
-/// Parses a plain-text brief (already decoded, line ends `\n`).
-pub fn parse(content: &str) -> Parts {
-    let mut builder = Builder::default();
+/// The first line of a file without brief structure is its title when it
+/// reads as a headline: at most 120 characters and 20 words, holding a
+/// letter, not starting with a lower-case word (`iTunes` is fine, `the` is
+/// not), and not ending in a full stop (`...` is fine), comma, colon or
+/// semicolon. (The caller also asks that more text follows, and that a
+/// line following it directly is much longer, unlike hard-wrapped prose.)
+fn looks_like_a_headline(line: &str) -> bool {
+    let line = line.trim();
+    let first_word = line.split_whitespace().next().unwrap_or("");
+    let lower_start =
+        first_word.starts_with(char::is_lowercase) && !first_word.chars().any(char::is_uppercase);
+    let full_stop = line.ends_with('.') && !line.ends_with("...");
+    line.chars().count() <= 120
+        && line.split_whitespace().count() <= 20
+        && line.chars().any(char::is_alphabetic)
+        && !lower_start
+        && !full_stop
+        && !line.ends_with([',', ':', ';'])
+}
+
+/// Parses a plain-text brief (already decoded, line ends `\n`); `order`
+/// settles dates such as `7/2/2017`.
+pub fn parse(content: &str, order: Option<DateOrder>) -> Parts {
+    let mut builder = Builder {
+        date_order: order,
+        ..Builder::default()
+    };
     for raw in content.lines() {
         builder.line(raw);
     }
@@ -586,14 +628,21 @@ pub fn parse(content: &str) -> Parts {
 
 /// Parses the text after Markdown front matter; `known` holds what the
 /// front matter said (it wins over what the text says).
-pub(super) fn parse_with(content: &str, known: Parts, structured: bool) -> Parts {
+pub(super) fn parse_with(
+    content: &str,
+    known: Parts,
+    structured: bool,
+    order: Option<DateOrder>,
+) -> Parts {
     let mut builder = Builder {
+        date_order: order,
         structured,
         doc_title: known.title,
         source: known.source,
         date: known.date,
         url: known.url,
         explicit_caption: known.caption,
+        unread_date: known.unread_date,
         ..Builder::default()
     };
     for raw in content.lines() {
@@ -652,7 +701,7 @@ No related articles found
 
     #[test]
     fn archive_layout_splits_into_every_part() {
-        let p = parse(ARCHIVE_BRIEF);
+        let p = parse(ARCHIVE_BRIEF, None);
         assert_eq!(
             p.title.as_deref(),
             Some("Ankara Offers to Host Black Sea Grain Talks as Kyiv and Moscow Trade Strikes")
@@ -702,7 +751,7 @@ No related articles found
     #[test]
     fn missing_takeaways_analysis_and_caption() {
         let text = "Sudan Truce Talks Stall in Jeddah\n\nMediators paused the talks after both sides accused the other of violations.\n\nChina Daily Brief Editorial\nStrategic Insight\nChina Daily Brief\n\nThe army said it would not return until the RSF left residential areas.\n\nAid agencies warned of famine in Darfur.\n\nShare Article\n";
-        let p = parse(text);
+        let p = parse(text, None);
         assert_eq!(
             p.title.as_deref(),
             Some("Sudan Truce Talks Stall in Jeddah")
@@ -718,7 +767,7 @@ No related articles found
     #[test]
     fn no_caption_when_lede_is_followed_by_takeaways() {
         let text = "Title Here\n\nThe lede sentence.\n\nKey Takeaways\n\n  • 1One.\n  • 2Two.\n";
-        let p = parse(text);
+        let p = parse(text, None);
         assert_eq!(p.caption, None);
         assert_eq!(p.summary.as_deref(), Some("The lede sentence."));
         assert_eq!(p.takeaways, vec!["One.", "Two."]);
@@ -727,7 +776,7 @@ No related articles found
     #[test]
     fn sections_in_another_order() {
         let text = "Title\n\nLede.\n\nStrategic Analysis\n\nThe analysis comes first here.\n\nKey Takeaways\n\n- First point.\n- Second point.\n\nBody after the list.\n";
-        let p = parse(text);
+        let p = parse(text, None);
         assert_eq!(
             p.analysis.as_deref(),
             Some("The analysis comes first here.")
@@ -749,7 +798,7 @@ No related articles found
         ] {
             let text =
                 format!("T\n\nLede.\n\nKey Takeaways\n\n{bullets}\n\nStrategic Analysis\n\nA.\n");
-            assert_eq!(parse(&text).takeaways, expected, "bullets: {bullets}");
+            assert_eq!(parse(&text, None).takeaways, expected, "bullets: {bullets}");
         }
     }
 
@@ -759,7 +808,7 @@ No related articles found
             .map(|i| format!("  • {i}The point number {i}.\n"))
             .collect();
         let text = format!("T\n\nLede.\n\nKey Takeaways\n\n{items}\nStrategic Analysis\n\nA.\n");
-        let p = parse(&text);
+        let p = parse(&text, None);
         assert_eq!(p.takeaways.len(), 12);
         assert_eq!(p.takeaways[9], "The point number 10.");
         assert_eq!(p.takeaways[11], "The point number 12.");
@@ -770,18 +819,18 @@ No related articles found
         // Glued list: item 2 is "2026 will ...", written "22026 will ...".
         let text = "T\n\nLede.\n\nKey Takeaways\n\n  • 1Talks resume.\n  • 22026 will test the truce.\n  • 3Oil eases.\n";
         assert_eq!(
-            parse(text).takeaways,
+            parse(text, None).takeaways,
             vec!["Talks resume.", "2026 will test the truce.", "Oil eases."]
         );
         // Not glued: the items do not carry their ordinals, nothing is stripped.
         let text = "T\n\nLede.\n\nKey Takeaways\n\n- 2026 will test the truce.\n- Oil eases.\n";
         assert_eq!(
-            parse(text).takeaways,
+            parse(text, None).takeaways,
             vec!["2026 will test the truce.", "Oil eases."]
         );
         // A single glued item followed by a digit is not a glued number.
         let text = "T\n\nLede.\n\nKey Takeaways\n\n• 1990 was the last time.\n";
-        assert_eq!(parse(text).takeaways, vec!["1990 was the last time."]);
+        assert_eq!(parse(text, None).takeaways, vec!["1990 was the last time."]);
     }
 
     #[test]
@@ -789,30 +838,66 @@ No related articles found
         // Found by the property test: multi-byte text where an ordinal was
         // expected.
         let text = "T\n\nLede.\n\nKey Takeaways\n\n• ’“”\n";
-        assert_eq!(parse(text).takeaways, vec!["’“”"]);
+        assert_eq!(parse(text, None).takeaways, vec!["’“”"]);
     }
 
     #[test]
     fn unmarked_takeaways_are_one_a_line() {
         let text =
             "T\n\nLede.\n\nKey Takeaways\nFirst point.\nSecond point.\n\nStrategic Analysis\nA.\n";
-        assert_eq!(parse(text).takeaways, vec!["First point.", "Second point."]);
+        assert_eq!(
+            parse(text, None).takeaways,
+            vec!["First point.", "Second point."]
+        );
     }
 
     #[test]
-    fn no_structure_means_all_body() {
+    fn no_structure_means_all_body_under_a_headline() {
         let text =
             "Short opening line\n\nA paragraph of prose about ports.\n\nAnother paragraph.\n";
-        let p = parse(text);
-        assert_eq!(p.title, None);
+        let p = parse(text, None);
+        assert_eq!(p.title.as_deref(), Some("Short opening line"));
         assert_eq!(p.summary, None);
         assert_eq!(
             p.body,
-            vec![
-                "Short opening line",
-                "A paragraph of prose about ports.",
-                "Another paragraph."
-            ]
+            vec!["A paragraph of prose about ports.", "Another paragraph."]
+        );
+        // A first paragraph that is a sentence is not a title.
+        let text = "Ports reopened on Monday.\n\nAnother paragraph.\n";
+        let p = parse(text, None);
+        assert_eq!(p.title, None);
+        assert_eq!(p.body.len(), 2);
+        // Nor is the only paragraph.
+        assert_eq!(parse("Just a line\n", None).title, None);
+        // Headlines as archives write them.
+        for headline in [
+            "$1m payoff for former Shell boss",
+            "iTunes now selling charity song",
+            "Rivals of the cheapest laptop...",
+            "\u{a3}1.8m fine for broadcaster",
+            "Why did the talks fail?",
+        ] {
+            let p = parse(&format!("{headline}\n\nThe story.\n"), None);
+            assert_eq!(p.title.as_deref(), Some(headline));
+        }
+        for not_headline in ["the talks failed", "Talks failed.", "In short:"] {
+            let p = parse(&format!("{not_headline}\n\nThe story.\n"), None);
+            assert_eq!(p.title, None, "{not_headline}");
+        }
+    }
+
+    #[test]
+    fn a_headline_followed_directly_by_its_story() {
+        let text = "Ad sales lift media group profit\nQuarterly profits at the media group rose by a tenth in the three months to December, helped by advertising.\n\nIts shares rose.\n";
+        let p = parse(text, None);
+        assert_eq!(p.title.as_deref(), Some("Ad sales lift media group profit"));
+        assert_eq!(p.body.len(), 2);
+        // Hard-wrapped prose: the first line is as long as the next.
+        let text = "Dredging of the main channel restarted on Monday after\na pause of two years, the port authority said on Tuesday.\n\nMore.\n";
+        let p = parse(text, None);
+        assert_eq!(p.title, None);
+        assert!(
+            p.body[0].starts_with("Dredging of the main channel restarted on Monday after a pause")
         );
     }
 
@@ -820,7 +905,7 @@ No related articles found
     fn hard_wrapped_paragraphs_are_joined() {
         let text = "A paragraph that was\nwrapped by an editor\nat short widths.\n\nNext one.\n";
         assert_eq!(
-            parse(text).body,
+            parse(text, None).body,
             vec![
                 "A paragraph that was wrapped by an editor at short widths.",
                 "Next one."
@@ -831,7 +916,7 @@ No related articles found
     #[test]
     fn curly_quotes_in_headings_and_text() {
         let text = "Title\n\n“Quoted” lede.\n\nKey Takeaways\n\n• 1Israel’s view.\n\nEditor’s\nDesk\n\nStrategic Analysis\n\nIt’s fragile.\n";
-        let p = parse(text);
+        let p = parse(text, None);
         assert_eq!(p.summary.as_deref(), Some("“Quoted” lede."));
         assert_eq!(p.takeaways, vec!["Israel’s view."]);
         assert_eq!(p.analysis.as_deref(), Some("It’s fragile."));
@@ -842,7 +927,7 @@ No related articles found
     fn meta_lines_in_the_header() {
         let text =
             "Title\nDate: 2026-03-04\nSource: Gulf Monitor\n\nLede.\n\nKey Takeaways\n\n- One.\n";
-        let p = parse(text);
+        let p = parse(text, None);
         assert_eq!(p.date.as_deref(), Some("2026-03-04"));
         assert_eq!(p.source.as_deref(), Some("Gulf Monitor"));
         assert_eq!(p.summary.as_deref(), Some("Lede."));
@@ -851,13 +936,13 @@ No related articles found
     #[test]
     fn a_stamp_block_without_its_editorial_line_still_names_the_source() {
         let text = "T\n\nLede.\n\nStrategic Analysis\n\nThe analysis.\n\nStrategic Insight\nGulf Monitor\n\nBody one.\n";
-        let p = parse(text);
+        let p = parse(text, None);
         assert_eq!(p.analysis.as_deref(), Some("The analysis."));
         assert_eq!(p.source.as_deref(), Some("Gulf Monitor"));
         assert_eq!(p.body, vec!["Body one."]);
         // A sentence after the block is body, not a source.
         let text = "T\n\nLede.\n\nStrategic Analysis\n\nA.\n\nStrategic Insight\n\nThe body starts here.\n";
-        let p = parse(text);
+        let p = parse(text, None);
         assert_eq!(p.source, None);
         assert_eq!(p.body, vec!["The body starts here."]);
     }
@@ -865,7 +950,7 @@ No related articles found
     #[test]
     fn unknown_text_is_never_dropped() {
         let text = "T\n\nLede.\n\nKey Takeaways\n\n- One.\n\nEditor's\nDesk\n\nStrategic Analysis\n\nA.\n\nSomething Editorial\nStrategic Insight\nSomething\n\nBody one.\n\nBody two.\n";
-        let p = parse(text);
+        let p = parse(text, None);
         assert_eq!(p.source.as_deref(), Some("Something"));
         assert_eq!(p.body, vec!["Body one.", "Body two."]);
     }
