@@ -85,7 +85,7 @@ fn main() {
                 args.requests,
             );
             std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
+                let agent: ureq3::Agent = ureq3::Agent::config_builder()
                     .http_status_as_error(false)
                     .timeout_global(Some(Duration::from_secs(30)))
                     .build()

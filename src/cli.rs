@@ -15,12 +15,13 @@ use crate::parse::ParseOptions;
 use crate::search::{SearchRequest, Sort};
 use crate::when::{self, By, DateRange};
 use crate::{
-    ActorsConfig, BenchConfig, Command, ParseConfig, QueryConfig, ServeConfig, ShowConfig,
-    TimelineConfig,
+    ActorsConfig, BenchConfig, Command, ExportConfig, ParseConfig, QueryConfig, ServeConfig,
+    ShowConfig, TimelineConfig,
 };
 
 const DEFAULT_INDEX: &str = "index";
 const DEFAULT_CORPUS: &str = "corpus";
+const DEFAULT_COLLECTION: &str = "briefs";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -217,6 +218,51 @@ enum Sub {
         /// Searches running at once, the rest waiting (0 = twice the cores)
         #[arg(long, value_name = "N", default_value_t = 0)]
         max_searches: usize,
+    },
+    /// Write the index's passages as files for another engine: typesense, opensearch (also Elasticsearch) or jsonl
+    Export {
+        /// typesense (schema.json + documents.jsonl), opensearch (mapping.json + _bulk files of at most 10 MB), jsonl
+        #[arg(long, value_name = "FORMAT", value_parser = ["typesense", "opensearch", "elasticsearch", "jsonl"])]
+        format: String,
+        /// Folder to write into
+        #[arg(long, value_name = "DIR", default_value = "export")]
+        out: PathBuf,
+        /// Index folder
+        #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
+        index: PathBuf,
+        /// Collection name in the Typesense schema
+        #[arg(long, value_name = "NAME", default_value = DEFAULT_COLLECTION)]
+        collection: String,
+        /// Largest _bulk file in bytes (for tests of the split)
+        #[arg(long, value_name = "BYTES", hide = true, default_value_t = crate::export::BULK_FILE_BYTES)]
+        bulk_bytes: usize,
+    },
+    /// Send the index to a Typesense cluster and keep it in step (only what changed since the last push)
+    Push {
+        /// The engine (typesense)
+        #[arg(value_parser = ["typesense"])]
+        engine: String,
+        /// A node of the cluster, e.g. http://127.0.0.1:8108 (repeatable: requests move to the next node when one fails)
+        #[arg(long = "url", value_name = "URL", required = true)]
+        urls: Vec<String>,
+        /// Environment variable holding the admin API key
+        #[arg(long, value_name = "VAR", default_value = "TYPESENSE_API_KEY")]
+        api_key_env: String,
+        /// Collection name
+        #[arg(long, value_name = "NAME", default_value = DEFAULT_COLLECTION)]
+        collection: String,
+        /// Index folder
+        #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
+        index: PathBuf,
+        /// Documents per import request
+        #[arg(long, value_name = "N", default_value_t = 2000)]
+        batch: usize,
+        /// Tries of each request (over the nodes, with backoff from 0.2 s doubling to 4 s) on 429, 5xx and connection errors
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        tries: u32,
+        /// Drop the collection first and send everything
+        #[arg(long)]
+        recreate: bool,
     },
     /// Print the parser's view of a file
     Parse {
@@ -448,6 +494,42 @@ impl Cli {
                 bind,
                 max_searches,
                 threads: default_threads(),
+                progress: std::io::stderr().is_terminal(),
+            }),
+            Sub::Export {
+                format,
+                out,
+                index,
+                collection,
+                bulk_bytes,
+            } => Command::Export(ExportConfig {
+                index_dir: index,
+                format: crate::export::Format::from_name(&format)
+                    .unwrap_or(crate::export::Format::Jsonl),
+                out_dir: out,
+                collection,
+                bulk_bytes: bulk_bytes.max(1),
+            }),
+            Sub::Push {
+                engine: _,
+                urls,
+                api_key_env,
+                collection,
+                index,
+                batch,
+                tries,
+                recreate,
+            } => Command::Push(crate::push::PushConfig {
+                index_dir: index,
+                urls,
+                api_key_env,
+                collection,
+                batch,
+                retry: crate::push::typesense::Retry {
+                    attempts: tries.max(1),
+                    ..Default::default()
+                },
+                recreate,
                 progress: std::io::stderr().is_terminal(),
             }),
             Sub::Parse {

@@ -9,9 +9,11 @@ pub mod cli;
 mod cmd;
 mod collect;
 pub mod dates;
+pub mod export;
 pub mod index;
 pub mod output;
 pub mod parse;
+pub mod push;
 pub mod query;
 pub mod schema;
 pub mod search;
@@ -41,6 +43,8 @@ pub enum Command {
     Timeline(TimelineConfig),
     Bench(BenchConfig),
     Serve(ServeConfig),
+    Export(ExportConfig),
+    Push(push::PushConfig),
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +131,17 @@ pub struct ServeConfig {
     pub progress: bool,
 }
 
+#[derive(Debug, Clone)]
+pub struct ExportConfig {
+    pub index_dir: PathBuf,
+    pub format: export::Format,
+    pub out_dir: PathBuf,
+    /// The Typesense collection named in `schema.json`.
+    pub collection: String,
+    /// The largest `_bulk` file, in bytes.
+    pub bulk_bytes: usize,
+}
+
 /// How a command ended when it did not fail: exit status 0 or 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -147,5 +162,7 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Command::Timeline(config) => cmd::timeline::execute(&config, out, err),
         Command::Bench(config) => cmd::bench::execute(&config, out, err),
         Command::Serve(config) => cmd::serve::execute(&config, err),
+        Command::Export(config) => cmd::export::execute(&config, err),
+        Command::Push(config) => cmd::push::execute(&config, err),
     }
 }

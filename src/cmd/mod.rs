@@ -2,8 +2,10 @@
 
 pub mod actors;
 pub mod bench;
+pub mod export;
 pub mod index;
 pub mod parse;
+pub mod push;
 pub mod query;
 pub mod serve;
 pub mod show;

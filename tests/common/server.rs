@@ -110,7 +110,7 @@ impl Response {
 
 /// A GET that returns 4xx and 5xx answers instead of failing on them.
 pub fn get(url: &str) -> Response {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+    let agent: ureq3::Agent = ureq3::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
