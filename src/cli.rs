@@ -563,30 +563,33 @@ fn default_corpus(index: &Option<PathBuf>) -> Option<PathBuf> {
 
 /// `--memory`: a number of MB in the range the run can keep.
 fn parse_memory(value: &str) -> Result<usize, String> {
-    let range = crate::index::MEMORY_MB_RANGE;
-    value
-        .parse::<usize>()
-        .ok()
-        .filter(|mb| range.contains(mb))
-        .ok_or_else(|| {
-            format!(
-                "give a number of MB from {} to {} (the budget of the whole indexing run)",
-                range.start(),
-                range.end()
-            )
-        })
+    parse_in_range(
+        value,
+        crate::index::MEMORY_MB_RANGE,
+        "MB",
+        " (the budget of the whole indexing run)",
+    )
 }
 
 /// `--threads`: a number of indexing threads in the valid range.
 fn parse_threads(value: &str) -> Result<usize, String> {
-    let range = crate::index::THREADS_RANGE;
+    parse_in_range(value, crate::index::THREADS_RANGE, "threads", "")
+}
+
+/// A whole number within `range`, or the message that gives the range.
+fn parse_in_range(
+    value: &str,
+    range: std::ops::RangeInclusive<usize>,
+    unit: &str,
+    why: &str,
+) -> Result<usize, String> {
     value
         .parse::<usize>()
         .ok()
         .filter(|n| range.contains(n))
         .ok_or_else(|| {
             format!(
-                "give a number of threads from {} to {}",
+                "give a number of {unit} from {} to {}{why}",
                 range.start(),
                 range.end()
             )

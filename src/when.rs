@@ -93,14 +93,19 @@ pub fn days(year: i64, month: i64, day: i64) -> Option<i64> {
     if !(1..=12).contains(&month) || day < 1 || day > month_length(year, month) {
         return None;
     }
-    // Howard Hinnant's days_from_civil.
+    Some(days_from_civil(year, month, day))
+}
+
+/// Days since 1970-01-01 of year, month (1-12) and day, unchecked
+/// (Howard Hinnant's days_from_civil).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let mp = (month + 9) % 12;
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    era * 146_097 + doe - 719_468
 }
 
 /// The calendar day of a day number: (year, month, day).
