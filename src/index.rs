@@ -12,17 +12,20 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
-use tantivy::indexer::LogMergePolicy;
+use tantivy::indexer::{IndexWriterOptions, LogMergePolicy};
 use tantivy::schema::TantivyDocument;
 use tantivy::{IndexWriter, Term};
 use walkdir::WalkDir;
 
 use crate::actors::{self, Gazetteer, PassageActors};
 use crate::brief::{brief_key, fnv1a, Brief, Section};
+use crate::budget::{self, BoundedMerges, Gate, QueuedDoc};
 use crate::parse::{self, Format, ParseOptions, Skip};
 use crate::schema::{PASSAGE_ACTOR_MASK, SCHEMA_VERSION};
 use crate::store::{self, Payload, Store};
@@ -100,8 +103,29 @@ struct FileEntry {
     size: u64,
     mtime_ns: u128,
     hash: u64,
-    briefs: Vec<String>,
+    /// The [`brief_key`]s of the file's briefs (manifests written before
+    /// keys were kept list the ids, read as their keys).
+    #[serde(deserialize_with = "brief_keys")]
+    briefs: Vec<u64>,
     passages: usize,
+}
+
+/// A manifest's list of briefs: keys, or ids (older manifests).
+fn brief_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum KeyOrId {
+        Key(u64),
+        Id(String),
+    }
+    let items: Vec<KeyOrId> = Vec::deserialize(d)?;
+    Ok(items
+        .into_iter()
+        .map(|item| match item {
+            KeyOrId::Key(key) => key,
+            KeyOrId::Id(id) => brief_key(&id),
+        })
+        .collect())
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -268,10 +292,15 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
     crate::checkpoint::reached("generation-ready");
     let corpora_before = manifest.corpora.clone();
     let (sync, forget) = plan_corpora(config, &mut manifest)?;
-    let (threads, writer_mb) = writer_budget(config.threads, config.memory_mb);
-    let mut writer: IndexWriter<TantivyDocument> = store
+    let plan = budget::plan(config.threads, config.memory_mb);
+    let options = IndexWriterOptions::builder()
+        .num_worker_threads(plan.threads)
+        .memory_budget_per_thread((plan.writer_mb << 20) / plan.threads)
+        .num_merge_threads(1)
+        .build();
+    let mut writer: IndexWriter<QueuedDoc> = store
         .index
-        .writer_with_num_threads(threads, writer_mb << 20)
+        .writer_with_options(options)
         .map_err(|e| match e {
             tantivy::TantivyError::LockFailure(..) => anyhow::anyhow!(
                 "the index at {} is being updated by another process: wait for it to finish, then run `briefs index` again",
@@ -283,7 +312,12 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
                 store::one_line(&other)
             ),
         })?;
-    writer.set_merge_policy(Box::new(merge_policy()));
+    writer.set_merge_policy(Box::new(BoundedMerges {
+        inner: merge_policy(),
+        dir: store.files.clone(),
+        max_bytes: plan.merge_bytes,
+    }));
+    let gate = Gate::new(plan.queue_bytes);
     let custom_actors = custom_actors(config, &store)?;
     let gazetteer = gazetteer(custom_actors.as_deref())?;
     if !config.no_actors {
@@ -328,8 +362,8 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
         let mut briefs = 0;
         for path in &files {
             if let Some(entry) = manifest.files.remove(path) {
-                for id in &entry.briefs {
-                    writer.delete_term(Term::from_field_u64(store.fields.brief_key, brief_key(id)));
+                for &key in &entry.briefs {
+                    writer.delete_term(Term::from_field_u64(store.fields.brief_key, key));
                 }
                 briefs += entry.briefs.len();
             }
@@ -351,10 +385,12 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
 
     let progress = Progress::new(config.progress, found.iter().map(|f| f.size).sum());
     let mut seen: HashSet<String> = HashSet::with_capacity(found.len());
-    let mut ids_in_use: HashSet<String> = manifest
+    // The keys of every brief in the index, to give a repeated id a fresh
+    // one: 8 bytes a brief, not the ids themselves.
+    let mut keys_in_use: FxHashSet<u64> = manifest
         .files
         .values()
-        .flat_map(|e| e.briefs.iter().cloned())
+        .flat_map(|e| e.briefs.iter().copied())
         .collect();
     let mut bytes_since_commit = 0u64;
     for file in &found {
@@ -368,9 +404,9 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
                 continue;
             }
         }
-        let old_ids: HashSet<String> = old
+        let old_keys: FxHashSet<u64> = old
             .as_ref()
-            .map(|o| o.briefs.iter().cloned().collect())
+            .map(|o| o.briefs.iter().copied().collect())
             .unwrap_or_default();
         let mut entry = FileEntry {
             corpus: Some(file.corpus.clone()),
@@ -410,17 +446,18 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
             }
         }
         report.files_parsed += 1;
-        for id in &old_ids {
-            writer.delete_term(Term::from_field_u64(store.fields.brief_key, brief_key(id)));
-            ids_in_use.remove(id);
+        for &key in &old_keys {
+            writer.delete_term(Term::from_field_u64(store.fields.brief_key, key));
+            keys_in_use.remove(&key);
         }
         let mut ingest = Ingest {
             writer: &writer,
             store: &store,
             gazetteer: (!config.no_actors).then_some(&gazetteer),
             display: &file.display,
-            old_ids: &old_ids,
-            ids_in_use: &mut ids_in_use,
+            gate: &gate,
+            old_keys: &old_keys,
+            keys_in_use: &mut keys_in_use,
             report: &mut report,
             entry: &mut entry,
         };
@@ -446,8 +483,8 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
                 ingest.report.bytes_read += bytes;
             }
         }
-        let kept: HashSet<&String> = entry.briefs.iter().collect();
-        report.removed += old_ids.iter().filter(|id| !kept.contains(id)).count();
+        let kept: FxHashSet<u64> = entry.briefs.iter().copied().collect();
+        report.removed += old_keys.iter().filter(|key| !kept.contains(key)).count();
         report.passages_written += entry.passages;
         manifest.files.insert(file.display.clone(), entry);
         dirty = true;
@@ -478,8 +515,8 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
         .collect();
     for path in gone {
         if let Some(entry) = manifest.files.remove(&path) {
-            for id in &entry.briefs {
-                writer.delete_term(Term::from_field_u64(store.fields.brief_key, brief_key(id)));
+            for &key in &entry.briefs {
+                writer.delete_term(Term::from_field_u64(store.fields.brief_key, key));
             }
             report.removed += entry.briefs.len();
             dirty = true;
@@ -533,22 +570,6 @@ fn merge_policy() -> LogMergePolicy {
     policy
 }
 
-/// tantivy's least memory per indexing thread, in MB (it refuses less).
-const MIN_MB_PER_THREAD: usize = 15;
-
-/// How many indexing threads, and how many MB for tantivy's in-memory
-/// segments, under a `--memory` budget for the whole run. The segments get
-/// half: measured on Reuters x10, the rest of the process (documents queued
-/// for the indexing threads, a segment being written out while the next one
-/// fills, the allocator's cached pages) takes about as much again, so peak
-/// RSS stays near the budget. Each thread needs at least
-/// `MIN_MB_PER_THREAD`, so a small budget means fewer threads.
-fn writer_budget(threads: usize, memory_mb: usize) -> (usize, usize) {
-    let writer_mb = (memory_mb / 2).max(MIN_MB_PER_THREAD);
-    let threads = threads.clamp(1, (writer_mb / MIN_MB_PER_THREAD).max(1));
-    (threads, writer_mb)
-}
-
 /// A file's content: read whole, or open for streaming.
 enum Source {
     Whole(Vec<u8>),
@@ -572,12 +593,13 @@ fn read_source(file: &Found) -> std::io::Result<Source> {
 /// Adds what one file parsed into: its briefs (with fresh ids where an id
 /// is taken, and their actors) and its diagnostics.
 struct Ingest<'a> {
-    writer: &'a IndexWriter<TantivyDocument>,
+    writer: &'a IndexWriter<QueuedDoc>,
     store: &'a Store,
+    gate: &'a Arc<Gate>,
     gazetteer: Option<&'a Gazetteer>,
     display: &'a str,
-    old_ids: &'a HashSet<String>,
-    ids_in_use: &'a mut HashSet<String>,
+    old_keys: &'a FxHashSet<u64>,
+    keys_in_use: &'a mut FxHashSet<u64>,
     report: &'a mut IndexReport,
     entry: &'a mut FileEntry,
 }
@@ -591,16 +613,17 @@ impl Ingest<'_> {
             .ignored_fields
             .append(&mut parsed.ignored_fields);
         for mut brief in parsed.briefs {
-            if !self.ids_in_use.insert(brief.id.clone()) {
-                let unique = unique_id(&brief.id, self.ids_in_use);
+            if !self.keys_in_use.insert(brief_key(&brief.id)) {
+                let unique = unique_id(&brief.id, self.keys_in_use);
                 self.report.warnings.push(format!(
                     "{}: brief id `{}` is already used; indexed as `{unique}`",
                     self.display, brief.id
                 ));
                 brief.id = unique;
-                self.ids_in_use.insert(brief.id.clone());
+                self.keys_in_use.insert(brief_key(&brief.id));
             }
-            if self.old_ids.contains(&brief.id) {
+            let key = brief_key(&brief.id);
+            if self.old_keys.contains(&key) {
                 self.report.updated += 1;
             } else {
                 self.report.added += 1;
@@ -608,9 +631,14 @@ impl Ingest<'_> {
             let passage_actors = self
                 .gazetteer
                 .map(|gazetteer| (gazetteer.annotate(&mut brief), gazetteer));
-            self.entry.passages +=
-                add_brief(self.writer, self.store, &brief, passage_actors.as_ref())?;
-            self.entry.briefs.push(brief.id);
+            self.entry.passages += add_brief(
+                self.writer,
+                self.store,
+                self.gate,
+                &brief,
+                passage_actors.as_ref(),
+            )?;
+            self.entry.briefs.push(key);
         }
         Ok(())
     }
@@ -813,7 +841,7 @@ fn load_manifest(store: &Store) -> Result<Manifest> {
 /// Writes the manifest, then commits with a payload naming it; old manifests
 /// are removed only after the commit succeeded.
 fn commit(
-    writer: &mut IndexWriter<TantivyDocument>,
+    writer: &mut IndexWriter<QueuedDoc>,
     store: &Store,
     manifest: &Manifest,
     custom_actors: Option<&str>,
@@ -871,17 +899,30 @@ fn commit(
 /// analyzer starts its strides there), the whole brief stored as JSON, its
 /// actors, its passages' actors and its date. Returns the number of passages.
 fn add_brief(
-    writer: &IndexWriter<TantivyDocument>,
+    writer: &IndexWriter<QueuedDoc>,
     store: &Store,
+    gate: &Arc<Gate>,
     brief: &Brief,
     passage_actors: Option<&(PassageActors, &Gazetteer)>,
 ) -> Result<usize> {
     let fields = &store.fields;
     let json = serde_json::to_string(brief)?;
-    // Sized to its content: tantivy's default reserves 1 KB, and up to
-    // 10,000 documents wait in its queue.
-    let mut doc = TantivyDocument::with_capacity(2 * json.len() + 256);
     let passages = brief.passages();
+    // The document is sized to its content (each string is stored with a
+    // length of up to 5 bytes, each number in 8), and what it holds is
+    // what it takes of the queue's room.
+    let passage_actor_count: usize = passage_actors.map_or(0, |(actors, _)| {
+        (0..passages.len()).map(|i| actors.of(i).len()).sum()
+    });
+    let node_bytes = passages.iter().map(|p| p.text.len() + 9).sum::<usize>()
+        + brief.actors.iter().map(|a| a.len() + 5).sum::<usize>()
+        + passage_actor_count * 8
+        + json.len()
+        + brief.id.len()
+        + 40;
+    let values = passages.len() + brief.actors.len() + passage_actor_count + 5;
+    let permit = gate.admit(node_bytes + 16 * values + 128);
+    let mut doc = TantivyDocument::with_capacity(node_bytes);
     let mut previous: Option<Section> = None;
     let mut counts = [0u64; 6];
     for passage in &passages {
@@ -922,7 +963,7 @@ fn add_brief(
     }
     doc.add_text(fields.brief_json, json);
     writer
-        .add_document(doc)
+        .add_document(QueuedDoc { doc, permit })
         .map_err(|e| write_failure(store, &e))?;
     Ok(passages.len())
 }
@@ -1015,10 +1056,10 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
-fn unique_id(id: &str, in_use: &HashSet<String>) -> String {
+fn unique_id(id: &str, in_use: &FxHashSet<u64>) -> String {
     (2..)
         .map(|n| format!("{id}~{n}"))
-        .find(|candidate| !in_use.contains(candidate))
+        .find(|candidate| !in_use.contains(&brief_key(candidate)))
         .unwrap_or_else(|| id.to_string())
 }
 
@@ -1210,16 +1251,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_writer_gets_half_the_budget_and_enough_per_thread() {
-        assert_eq!(writer_budget(2, 256), (2, 128));
-        assert_eq!(writer_budget(8, 256), (8, 128));
-        // 20 MB for two threads would be refused by tantivy: one thread.
-        assert_eq!(writer_budget(2, 40), (1, 20));
-        assert_eq!(writer_budget(4, 1), (1, MIN_MB_PER_THREAD));
-        assert_eq!(writer_budget(0, 256), (1, 128));
-    }
-
-    #[test]
     fn roots_are_cleaned_for_display() {
         assert_eq!(clean_root(Path::new("./corpus/")), "corpus");
         assert_eq!(clean_root(Path::new("corpus")), "corpus");
@@ -1229,7 +1260,7 @@ mod tests {
 
     #[test]
     fn unique_ids_get_a_suffix() {
-        let in_use: HashSet<String> = ["x".to_string(), "x~2".to_string()].into();
+        let in_use: FxHashSet<u64> = [brief_key("x"), brief_key("x~2")].into_iter().collect();
         assert_eq!(unique_id("x", &in_use), "x~3");
     }
 }

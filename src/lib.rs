@@ -4,6 +4,7 @@
 pub mod actors;
 pub mod bm25f;
 pub mod brief;
+pub mod budget;
 pub mod checkpoint;
 pub mod cli;
 mod cmd;
