@@ -14,11 +14,6 @@ use tantivy::schema::TantivyDocument;
 /// tantivy's least memory per indexing thread, in MB (it refuses less).
 pub const MIN_MB_PER_THREAD: usize = 15;
 
-/// What the process needs whatever the budget: the program, its libraries
-/// and the gazetteer, the stacks of its threads, the parser's batch of
-/// briefs. Measured, and stated in the README.
-pub const MARGIN_MB: usize = 40;
-
 /// How a run spends its budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
