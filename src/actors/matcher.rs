@@ -869,6 +869,7 @@ impl Index {
     /// venue, whose end is then the end of the whole phrase), how it names
     /// the actor and whether it is a club's place. When the longest does
     /// not qualify, the next shorter pattern starting at `s`.
+    #[allow(clippy::too_many_arguments)] // the scan's state, passed down as is
     fn longest_at(
         &self,
         rules: &Rules,
@@ -1393,7 +1394,7 @@ fn drop_titled_names(
 
 /// Whether "the " (any case) stands right before byte `s` as a word.
 fn after_the(text: &str, s: usize) -> bool {
-    let before = text[..s].as_bytes();
+    let before = &text.as_bytes()[..s];
     before.len() >= 4
         && before[before.len() - 4..].eq_ignore_ascii_case(b"the ")
         && !follows_word_char(text, s - 4)
