@@ -62,6 +62,13 @@ pub struct Alias {
     /// Rejected when one of these phrases occurs within
     /// `rules.context_window` bytes ("Georgia" near "Atlanta").
     pub unless: Vec<String>,
+    /// A former name ("Persia"): it names the actor only in a brief dated
+    /// before this year or date (an undated brief by the year its text
+    /// mentions most; with no year at all, not).
+    pub until: Option<String>,
+    /// `true`: names the actor only right after "the" ("the Emirates");
+    /// bare, it is something else (the airline Emirates).
+    pub after_the: bool,
 }
 
 impl Alias {
@@ -72,6 +79,8 @@ impl Alias {
             caps: true,
             name_like: false,
             unless: Vec::new(),
+            until: None,
+            after_the: false,
         }
     }
 }
@@ -223,6 +232,10 @@ pub struct Rules {
     /// Lower-case nouns that, right before a place's name, make it a
     /// person's name ("the rapper Kano", "striker Milan Baros").
     pub person_nouns: HashSet<String>,
+    /// Lower-case particles of names in other languages: a place after one
+    /// that follows a capitalised word is part of a name ("Le Roi de
+    /// Lahore", "Stade de France"), under `place_in_names`.
+    pub name_particles: HashSet<String>,
     /// Places that are also the names of sports clubs...
     pub club_places: HashSet<String>,
     /// ...and words that mark a brief as sport, where those places are the
@@ -251,6 +264,7 @@ impl Default for Rules {
             compound_suffixes: Vec::new(),
             office_titles: Vec::new(),
             person_nouns: HashSet::new(),
+            name_particles: HashSet::new(),
             club_places: HashSet::new(),
             sport_words: Vec::new(),
             state_names: Vec::new(),
@@ -299,6 +313,8 @@ struct RawRules {
     office_titles: Vec<String>,
     #[serde(default)]
     person_nouns: Vec<String>,
+    #[serde(default)]
+    name_particles: Vec<String>,
     #[serde(default)]
     club_places: Vec<String>,
     #[serde(default)]
@@ -350,6 +366,9 @@ struct RawAliasTable {
     name_like: bool,
     #[serde(default)]
     unless: Vec<String>,
+    until: Option<String>,
+    #[serde(default)]
+    after_the: bool,
 }
 
 fn yes() -> bool {
@@ -365,6 +384,8 @@ impl From<RawAlias> for Alias {
                 caps: t.caps,
                 name_like: t.name_like,
                 unless: t.unless,
+                until: t.until,
+                after_the: t.after_the,
             },
         }
     }
@@ -411,6 +432,7 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<Data> {
         data.rules.compound_suffixes = r.compound_suffixes;
         data.rules.office_titles = r.office_titles;
         data.rules.person_nouns = r.person_nouns.into_iter().collect();
+        data.rules.name_particles = r.name_particles.into_iter().collect();
         data.rules.club_places = r.club_places.into_iter().collect();
         data.rules.sport_words = r.sport_words;
         data.rules.state_names = r.state_names;
@@ -485,6 +507,14 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<Data> {
                     "{facet}: empty alias or alias with outer spaces {:?}",
                     a.text
                 );
+            }
+            if let Some(until) = &a.until {
+                if until.len() < 4 || !until.bytes().take(4).all(|b| b.is_ascii_digit()) {
+                    bail!(
+                        "{facet}: alias {:?}: until must be a year or a date, not {until:?}",
+                        a.text
+                    );
+                }
             }
             if seen_blocked.contains(&a.text) || filled.contains(&a.text) {
                 bail!("{facet}: alias {:?} is also a blocked phrase", a.text);
@@ -600,6 +630,7 @@ impl Data {
                 }
             }
             r.person_nouns.extend(other.rules.person_nouns);
+            r.name_particles.extend(other.rules.name_particles);
             r.club_places.extend(other.rules.club_places);
             for w in other.rules.sport_words {
                 if !r.sport_words.contains(&w) {

@@ -87,6 +87,9 @@ enum Reject {
     NameBeside(String),
     PersonNoun(String),
     Unless(String),
+    /// A former name in a brief of that date (None: no date, no year).
+    Until(String, Option<String>),
+    NoThe,
 }
 
 impl Reject {
@@ -98,6 +101,13 @@ impl Reject {
             Reject::NameBeside(w) => format!("part of another name: next to {w:?}"),
             Reject::PersonNoun(w) => format!("a person's name after {w:?}"),
             Reject::Unless(w) => format!("unless: {w:?} nearby"),
+            Reject::Until(until, Some(when)) => {
+                format!("a former name: the brief is of {when}, not before {until}")
+            }
+            Reject::Until(until, None) => {
+                format!("a former name (until {until}) in a brief with no date and no year")
+            }
+            Reject::NoThe => "names the actor only after \"the\"".into(),
         }
     }
 }
@@ -107,6 +117,8 @@ struct Rule {
     caps: bool,
     name_like: bool,
     unless: Vec<String>,
+    until: Option<String>,
+    after_the: bool,
 }
 
 /// One written form of an alias or blocked phrase.
@@ -446,6 +458,8 @@ impl Index {
             caps: true,
             name_like: false,
             unless: Vec::new(),
+            until: None,
+            after_the: false,
         });
         for (ai, actor) in data.actors.iter().enumerate() {
             let demonyms: Vec<String> = actor
@@ -474,13 +488,20 @@ impl Index {
                 let club = data.rules.club_places.contains(&alias.text);
                 let state = data.rules.state_names.contains(&alias.text)
                     && idx.state_country != Some(ai as u32);
-                let rule = if alias.caps && !alias.name_like && alias.unless.is_empty() {
+                let rule = if alias.caps
+                    && !alias.name_like
+                    && alias.unless.is_empty()
+                    && alias.until.is_none()
+                    && !alias.after_the
+                {
                     plain_rule
                 } else {
                     idx.rules.push(Rule {
                         caps: alias.caps,
                         name_like: alias.name_like,
                         unless: alias.unless.clone(),
+                        until: alias.until.clone(),
+                        after_the: alias.after_the,
                     });
                     idx.rules.len() as u32 - 1
                 };
@@ -674,7 +695,7 @@ impl Index {
                 }
                 let drops = dropped.as_deref_mut();
                 if let Some((e, actor, via, club)) =
-                    self.longest_at(rules, scanner, text, s, found, drops)
+                    self.longest_at(rules, scanner, text, s, date, found, drops)
                 {
                     if actor != BLOCKED {
                         clubs |= club;
@@ -692,6 +713,10 @@ impl Index {
         }
         if clubs {
             self.drop_clubs(rules, text, out, dropped.as_deref_mut());
+        }
+        if rules.place_in_names {
+            let place = |m: &Mention| self.paths[m.actor.0 as usize].starts_with("/country/");
+            drop_titled_names(rules, text, out, place, dropped.as_deref_mut());
         }
         if out.iter().any(|m| m.via == Via::Surname) {
             self.resolve_surnames(rules, text, date, out, dropped);
@@ -760,6 +785,12 @@ impl Index {
                 .find(|(at, a)| *at < m.start && people.contains(a));
             let after = full.iter().find(|(_, a)| people.contains(a));
             if let Some(&(_, a)) = before.or(after) {
+                m.actor = super::ActorId(a);
+                continue;
+            }
+            // The full name with a middle name or patronymic between:
+            // "Nursultan Abish-uly Nazarbayev".
+            if let Some(a) = self.own_first_name_before(text, m.start, m.actor.0) {
                 m.actor = super::ActorId(a);
                 continue;
             }
@@ -838,12 +869,14 @@ impl Index {
     /// venue, whose end is then the end of the whole phrase), how it names
     /// the actor and whether it is a club's place. When the longest does
     /// not qualify, the next shorter pattern starting at `s`.
+    #[allow(clippy::too_many_arguments)] // the scan's state, passed down as is
     fn longest_at(
         &self,
         rules: &Rules,
         scanner: &Scanner,
         text: &str,
         s: usize,
+        date: Option<&str>,
         found: &mut Vec<(usize, u32)>,
         mut dropped: Option<&mut Vec<Dropped>>,
     ) -> Option<(usize, u32, Via, bool)> {
@@ -875,7 +908,7 @@ impl Index {
                 }
                 return Some((*end, BLOCKED, Via::Alias, false));
             }
-            match self.accept(rules, text, s, e, pat) {
+            match self.accept(rules, text, s, e, pat, date) {
                 Ok(()) => {
                     if let Some(phrase_end) = self.venue_end(text, s, pat) {
                         if let Some(d) = dropped.as_deref_mut() {
@@ -1083,11 +1116,22 @@ impl Index {
         s: usize,
         e: usize,
         pat: Pat,
+        date: Option<&str>,
     ) -> Result<(), Reject> {
         if in_compound(rules, text, e) {
             return Err(Reject::Compound);
         }
         let rule = &self.rules[pat.rule as usize];
+        if rule.after_the && !after_the(text, s) {
+            return Err(Reject::NoThe);
+        }
+        if let Some(until) = &rule.until {
+            // Dates and years compare as strings: "1930-05-01" < "1935".
+            let when = date.map(str::to_string).or_else(|| main_year(text));
+            if when.as_deref().is_none_or(|w| w >= until.as_str()) {
+                return Err(Reject::Until(until.clone(), when));
+            }
+        }
         let surname = pat.via == Via::Surname;
         if pat.upper || !rule.caps || rule.name_like || pat.place || surname {
             let line = line_around(text, s, e);
@@ -1109,9 +1153,11 @@ impl Index {
                 if surname {
                     // "Amber Rudd", "T Howe": another first name or an
                     // initial; "Mr Blair", "President Bush" are fine.
-                    if let Some(w) =
-                        name_before(rules, text, s, true).or_else(|| name_after(rules, text, e))
-                    {
+                    // The person's own first name two words before is
+                    // fine: "Nursultan Abish-uly Nazarbayev".
+                    let before = name_before(rules, text, s, true)
+                        .filter(|_| self.own_first_name_before(text, s, pat.actor).is_none());
+                    if let Some(w) = before.or_else(|| name_after(rules, text, e)) {
                         return Err(Reject::NameBeside(w.to_string()));
                     }
                 } else if rule.name_like {
@@ -1140,6 +1186,27 @@ impl Index {
         Ok(())
     }
 
+    /// The one person with `actor`'s surname whose first name (the
+    /// canonical name's first word) is one of the two words before `s`.
+    fn own_first_name_before(&self, text: &str, s: usize, actor: u32) -> Option<u32> {
+        let last = |a: u32| self.paths[a as usize].rsplit(' ').next().unwrap_or("");
+        let key = fold(&last(actor).to_lowercase());
+        let owner = [actor];
+        let people = self.surnames.get(&key).map_or(&owner[..], |v| &v[..]);
+        let lo = floor_char(text, s.saturating_sub(60));
+        let words: Vec<&str> = text[lo..s].split_whitespace().rev().take(2).collect();
+        let mut fits = people.iter().copied().filter(|&p| {
+            let name = self.paths[p as usize].rsplit('/').next().unwrap_or("");
+            let first = name.split(' ').next().unwrap_or("");
+            first != name && words.contains(&first)
+        });
+        // Two of that first name and surname ("George ... Bush"): neither.
+        match (fits.next(), fits.next()) {
+            (Some(p), None) => Some(p),
+            _ => None,
+        }
+    }
+
     /// `rules.place_in_names`: the capitalised word right next to a place's
     /// name that makes it part of another name ("Milan Baros", "Stephen
     /// Toulouse", "Manchester United", "FC Barcelona"): not in `name_ok`,
@@ -1159,6 +1226,18 @@ impl Index {
                 return Some(w);
             }
         }
+        // "Le Roi de Lahore", "Stade de France": a particle of a name in
+        // another language between a capitalised word and the place.
+        if let Some(before) = text[..s].strip_suffix(' ') {
+            let at = before.rfind(' ').map_or(0, |i| i + 1);
+            if rules.name_particles.contains(&before[at..]) {
+                if let Some(w) = name_before(rules, text, at, false) {
+                    if !is_alias(w) {
+                        return Some(w);
+                    }
+                }
+            }
+        }
         let matched = &text[s..e];
         if matched.chars().any(char::is_lowercase) {
             if let Some(after) = text[e..].strip_prefix(' ') {
@@ -1168,11 +1247,22 @@ impl Index {
                 let title = rules.name_titles.contains(core)
                     || rules.name_titles.contains(&format!("{core}."))
                     || rules.office_titles.iter().any(|t| t == core);
+                // An institution or event of the place with one word
+                // between: "London Book Fair", "Cannes Lions Festival".
+                let then = after[word.len()..].strip_prefix(' ').map(|rest| {
+                    let next = rest.split(char::is_whitespace).next().unwrap_or("");
+                    next.trim_end_matches(|c: char| !c.is_alphanumeric())
+                });
+                let institution = word.len() == core.len()
+                    && then.is_some_and(|w| {
+                        w.starts_with(char::is_uppercase) && rules.name_ok.contains(w)
+                    });
                 if core.chars().next().is_some_and(char::is_uppercase)
                     && core.chars().skip(1).any(char::is_lowercase)
                     && !rules.name_ok.contains(core)
                     && !title
                     && !is_alias(core)
+                    && !institution
                 {
                     return Some(core);
                 }
@@ -1247,6 +1337,67 @@ fn person_noun_before<'t>(rules: &Rules, text: &'t str, s: usize) -> Option<&'t 
     let before = text[..s].strip_suffix(' ')?;
     let word = before.rsplit(' ').next().unwrap_or("");
     rules.person_nouns.contains(word).then_some(word)
+}
+
+/// A country's or place's one-word name that the text also gives a person, after a
+/// title ("Mr Houston", "Dr Kelly"), is that person's name everywhere in
+/// the text: "John Houston, 54, ... Mr Houston said" names no city.
+fn drop_titled_names(
+    rules: &Rules,
+    text: &str,
+    out: &mut Vec<Mention>,
+    place: impl Fn(&Mention) -> bool,
+    mut dropped: Option<&mut Vec<Dropped>>,
+) {
+    let mut verdicts: Vec<(&str, Option<&str>)> = Vec::new();
+    let mut keep = vec![true; out.len()];
+    for (k, m) in out.iter().enumerate() {
+        let word = &text[m.start..m.end];
+        if !matches!(m.via, Via::Alias | Via::Name)
+            || !place(m)
+            || word.contains(' ')
+            || !word.chars().skip(1).any(char::is_lowercase)
+        {
+            continue;
+        }
+        let title = match verdicts.iter().find(|(w, _)| *w == word) {
+            Some(&(_, t)) => t,
+            None => {
+                let t = text.match_indices(word).find_map(|(i, _)| {
+                    let before = text[..i].strip_suffix(' ')?;
+                    let t = before.rsplit(char::is_whitespace).next()?;
+                    (is_boundary(text, i, i + word.len()) && rules.name_titles.contains(t))
+                        .then_some(t)
+                });
+                verdicts.push((word, t));
+                t
+            }
+        };
+        if let Some(t) = title {
+            keep[k] = false;
+            if let Some(d) = dropped.as_deref_mut() {
+                d.push(Dropped {
+                    start: m.start,
+                    end: m.end,
+                    actor: m.actor,
+                    rule: format!("a person's name in this text: \"{t} {word}\""),
+                });
+            }
+        }
+    }
+    let mut k = 0;
+    out.retain(|_| {
+        k += 1;
+        keep[k - 1]
+    });
+}
+
+/// Whether "the " (any case) stands right before byte `s` as a word.
+fn after_the(text: &str, s: usize) -> bool {
+    let before = &text.as_bytes()[..s];
+    before.len() >= 4
+        && before[before.len() - 4..].eq_ignore_ascii_case(b"the ")
+        && !follows_word_char(text, s - 4)
 }
 
 /// The title of office ending right before byte `s` ("President ",

@@ -354,6 +354,10 @@ aliases = ["X"]
         "[[actor]]\nname = \"A\"\nkind = \"org\"\naliases = [{ text = \"B\", bogus = true }]\n"
     )
     .is_err());
+    assert!(Gazetteer::from_toml(
+        "[[actor]]\nname = \"A\"\nkind = \"country\"\naliases = [{ text = \"B\", until = \"soon\" }]\n"
+    )
+    .is_err());
     let empty = Gazetteer::from_toml("").unwrap();
     assert!(empty.extract("Iran").is_empty());
 }
@@ -735,8 +739,98 @@ fn places_inside_other_names_are_not_the_place() {
 }
 
 #[test]
+fn a_place_the_text_gives_a_person_after_a_title_is_that_person() {
+    assert!(
+        names("John Houston, 54, was suspended. Mr Houston denied it.").is_empty(),
+        "{:?}",
+        names("John Houston, 54, was suspended. Mr Houston denied it.")
+    );
+    // The place itself, with no one of that name in the text.
+    assert_eq!(
+        names("Flights from Houston were delayed."),
+        ["United States"]
+    );
+    // Not for people's aliases: "Mr Lula" is Lula.
+    assert!(names("Mr Lula said so.").contains(&"Luiz Inácio Lula da Silva".to_string()));
+}
+
+#[test]
+fn an_institution_of_a_place_with_one_word_between() {
+    assert_eq!(
+        names("The winner will be announced at the London Book Fair."),
+        ["United Kingdom"]
+    );
+    assert!(names("a goal for Manchester United again").is_empty());
+}
+
+#[test]
+fn a_surname_after_its_own_first_name_and_a_middle_name() {
+    assert_eq!(
+        named("its president Nursultan Abish-uly Nazarbayev."),
+        [("Nazarbayev".into(), "Nursultan Nazarbayev".into())]
+    );
+    // Two people of that first name and surname: neither.
+    assert!(named("George Xavier Bush spoke.").is_empty());
+}
+
+#[test]
+fn a_former_name_names_the_state_only_before_the_rename() {
+    // Undated: the year the text mentions most; no year at all, nothing.
+    assert!(names("Prince of Persia: Warrior Within, the game of 2004.").is_empty());
+    assert!(names("a cup of Ceylon tea").is_empty());
+    assert_eq!(names("In 1920 Persia sold oil concessions."), ["Iran"]);
+    assert_eq!(names("Persia and Iran in 2004"), ["Iran"]);
+    // A dated brief uses its date.
+    let g = g();
+    let mut brief = crate::brief::Brief {
+        id: "b".into(),
+        body: vec!["Persia signed the treaty.".into()],
+        date: Some("1921-02-26".into()),
+        ..Default::default()
+    };
+    g.annotate(&mut brief);
+    assert_eq!(brief.actors, ["/country/Iran"]);
+    brief.date = Some("1935-06-01".into());
+    g.annotate(&mut brief);
+    assert!(brief.actors.is_empty());
+    assert!(g.dropped("Prince of Persia")[0]
+        .rule
+        .contains("former name"));
+}
+
+#[test]
+fn after_the_only_the_emirates_is_the_state() {
+    assert_eq!(
+        names("Oil output in the Emirates rose."),
+        ["United Arab Emirates"]
+    );
+    assert_eq!(names("The Emirates said no."), ["United Arab Emirates"]);
+    for text in [
+        "Arsenal's deal with Emirates to sponsor their ground",
+        "the new Emirates Stadium at Ashburton Grove",
+        "the security firm RSA, and RSA Security",
+    ] {
+        assert!(names(text).is_empty(), "{text}: {:?}", names(text));
+    }
+}
+
+#[test]
+fn a_place_after_a_particle_of_a_foreign_name_is_part_of_it() {
+    for text in [
+        "La Fenice staged Massenet's Le Roi de Lahore.",
+        "They play at the Stade de France on Saturday.",
+    ] {
+        assert!(names(text).is_empty(), "{text}: {:?}", names(text));
+    }
+    // Not after a capitalised word: the place.
+    assert_eq!(names("flights from Karachi de Lahore"), ["Pakistan"]);
+    assert_eq!(names("Rio de Janeiro"), ["Brazil"]);
+}
+
+#[test]
 fn a_club_in_a_sport_brief_is_not_its_city() {
     assert!(names("Liverpool beat Chelsea in the Premiership.").is_empty());
+    assert!(names("An own goal put Liverpool on the comeback trail.").is_empty());
     assert_eq!(
         names("Liverpool factories closed; Manchester too."),
         ["United Kingdom"]
