@@ -155,6 +155,17 @@ pub(crate) struct BriefCollector {
     pub(crate) sort: Sort,
     /// Keep the date of every matching brief (timelines).
     pub(crate) keep_dates: bool,
+    /// Count the matching passages (read from positions). Without it, and
+    /// with `want` 0 and no passage-actor filter, only briefs are counted
+    /// (`passages` stays 0): no positions are read and nothing is scored.
+    pub(crate) count_passages: bool,
+}
+
+impl BriefCollector {
+    /// Whether each matching brief's passages must be read.
+    fn reads_passages(&self) -> bool {
+        self.count_passages || self.want > 0 || self.passage_actors.is_some()
+    }
 }
 
 /// One unit's postings in one section's field of one segment.
@@ -206,7 +217,11 @@ impl Collector for BriefCollector {
     ) -> tantivy::Result<SegmentBriefs> {
         let fast = reader.fast_fields();
         let mut postings = Vec::new();
-        for (i, unit) in self.units.iter().enumerate() {
+        let units = match self.reads_passages() {
+            true => &self.units[..],
+            false => &[],
+        };
+        for (i, unit) in units.iter().enumerate() {
             for &section in &unit.sections {
                 let field = self.fields.section_field(section);
                 if let Some(words) = unit_postings(reader, field, unit)? {
@@ -230,7 +245,7 @@ impl Collector for BriefCollector {
             passage_actor_column,
             filter: self.passage_actors.clone(),
             postings,
-            shape: match self.units.is_empty() {
+            shape: match self.units.is_empty() && self.reads_passages() {
                 true => Some(fast.u64(crate::schema::SHAPE_COLUMN)?),
                 false => None,
             },
@@ -255,7 +270,8 @@ impl Collector for BriefCollector {
     }
 
     fn requires_scoring(&self) -> bool {
-        true
+        // Only the kept briefs are ordered by score.
+        self.want > 0
     }
 
     fn merge_fruits(&self, fruits: Vec<Collected>) -> tantivy::Result<Collected> {

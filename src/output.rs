@@ -73,7 +73,10 @@ struct SummaryLine<'a> {
 #[derive(Serialize)]
 struct SuggestionLine<'a> {
     query: &'a str,
-    passages: u64,
+    /// Absent where the suggested query finds so many briefs that its
+    /// passages are not counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    passages: Option<u64>,
     briefs: u64,
 }
 
@@ -264,14 +267,15 @@ pub fn print_results(
 }
 
 fn print_suggestion(out: &mut dyn Write, suggestion: &Suggestion, color: bool) -> io::Result<()> {
+    let briefs = format!("{} brief{}", suggestion.briefs, plural(suggestion.briefs));
+    let counts = match suggestion.passages {
+        Some(n) => format!("{n} passage{} in {briefs}", plural(n)),
+        None => briefs,
+    };
     writeln!(
         out,
-        "did you mean: {} ({} passage{} in {} brief{})",
+        "did you mean: {} ({counts})",
         paint(color, BOLD, &suggestion.query),
-        suggestion.passages,
-        plural(suggestion.passages),
-        suggestion.briefs,
-        plural(suggestion.briefs)
     )
 }
 

@@ -266,7 +266,9 @@ pub struct SearchResults {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
     pub query: String,
-    pub passages: u64,
+    /// Counted only when the corrected query finds at most
+    /// `SUGGESTION_PASSAGE_COUNT_BRIEFS` briefs (cheap to read then).
+    pub passages: Option<u64>,
     pub briefs: u64,
 }
 
@@ -436,6 +438,7 @@ impl Searcher {
         compiled: &CompiledQuery,
         want: usize,
         keep_dates: bool,
+        count_passages: bool,
     ) -> Result<Matching> {
         let fields = &self.store.fields;
         let base: Box<dyn Query> = match self.actor_filter(request)? {
@@ -464,6 +467,7 @@ impl Searcher {
             keep_keys: request.facets,
             sort: request.sort,
             keep_dates,
+            count_passages,
         };
         if !dates.is_set() {
             let collected = searcher
@@ -498,6 +502,7 @@ impl Searcher {
             want: 0,
             keep_keys: false,
             keep_dates: false,
+            count_passages: false,
             ..collector
         };
         let excluded = searcher
@@ -516,7 +521,7 @@ impl Searcher {
         let searcher = self.reader.searcher();
         let analyzer = self.analyzer();
         let compiled = self.compile(&searcher, &analyzer, request)?;
-        let matching = self.matching(&searcher, request, &compiled, 0, true)?;
+        let matching = self.matching(&searcher, request, &compiled, 0, true, false)?;
         let collected = matching.collected;
         Ok(Timeline {
             by,
@@ -536,7 +541,7 @@ impl Searcher {
         let searcher = self.reader.searcher();
         let compiled = self.compile(&searcher, &analyzer, request)?;
         let want = request.offset + request.limit;
-        let matching = self.matching(&searcher, request, &compiled, want, request.facets)?;
+        let matching = self.matching(&searcher, request, &compiled, want, request.facets, true)?;
         let collected = matching.collected;
 
         let stats = self.stats(&searcher)?;
@@ -666,13 +671,24 @@ impl Searcher {
         let few = found < FEW_BRIEFS;
         let mut corrected = request.query.clone();
         let mut changed = false;
-        for word in &compiled.words {
-            let df = freq(&word.analysed, &word.sections);
-            if df > 0 && !few {
+        let dfs: Vec<u64> = compiled
+            .words
+            .iter()
+            .map(|word| freq(&word.analysed, &word.sections))
+            .collect();
+        // Words the index lacks are the typos; only where there is none are
+        // the rare words of a query that finds few briefs looked at, and
+        // then within one edit only (a word the archive holds is seldom a
+        // misspelling two edits away).
+        let absent = dfs.contains(&0);
+        for (word, &df) in compiled.words.iter().zip(&dfs) {
+            // A replacement must be ten times as frequent: none can be
+            // where that is more than every brief.
+            if (df > 0 && (absent || !few)) || df.saturating_mul(10) > searcher.num_docs() {
                 continue;
             }
             let written = word.written.to_lowercase();
-            let similar = near_terms(searcher, fields, &word.sections, &word.analysed);
+            let similar = near_terms(searcher, fields, &word.sections, &word.analysed, df == 0);
             let mut candidates: Vec<(usize, u64, String)> = similar
                 .into_iter()
                 .filter(|(term, n)| *term != word.analysed && *n >= (df * 10).max(1))
@@ -712,14 +728,31 @@ impl Searcher {
             suggest: false,
             ..request.clone()
         };
-        let Ok(results) = self.search(&check) else {
+        // Briefs first, without reading positions (cheap however common
+        // the words); passages only where few briefs make that cheap too.
+        let Ok(briefs) = self.count_briefs(searcher, &check) else {
             return Ok(None);
         };
-        Ok((results.briefs > found).then_some(Suggestion {
+        if briefs <= found {
+            return Ok(None);
+        }
+        let passages = match briefs <= SUGGESTION_PASSAGE_COUNT_BRIEFS {
+            true => self.search(&check).ok().map(|r| r.passages),
+            false => None,
+        };
+        Ok(Some(Suggestion {
             query: corrected,
-            passages: results.passages,
-            briefs: results.briefs,
+            passages,
+            briefs,
         }))
+    }
+
+    /// The briefs a request matches, counted without reading passages.
+    fn count_briefs(&self, searcher: &tantivy::Searcher, request: &SearchRequest) -> Result<u64> {
+        let analyzer = self.analyzer();
+        let compiled = self.compile(searcher, &analyzer, request)?;
+        let matching = self.matching(searcher, request, &compiled, 0, false, false)?;
+        Ok(matching.collected.briefs)
     }
 
     /// How the archive writes an indexed word (`missil` → `missiles`): its
@@ -1087,6 +1120,10 @@ impl Searcher {
 /// near spellings that find more.
 pub const FEW_BRIEFS: u64 = 5;
 
+/// A suggestion counts its passages (reading positions) only when its
+/// query finds at most this many briefs; above, briefs alone are counted.
+pub const SUGGESTION_PASSAGE_COUNT_BRIEFS: u64 = 1_000;
+
 /// How many briefs holding a suggested word are read for its spelling.
 const SURFACE_BRIEFS: usize = 4;
 
@@ -1107,17 +1144,18 @@ fn replace_word(query: &str, word: &str, by: &str) -> Option<String> {
 }
 
 /// The words of the index near a word that may be misspelt, cheapest
-/// search first: within one edit; else, for words of five letters or more,
-/// within two edits among the words with the same first letter; else within
-/// two edits.
+/// search first: within one edit; else, for words of five letters or more
+/// when `two_edits`, within two edits among the words with the same first
+/// letter; else within two edits.
 fn near_terms(
     searcher: &tantivy::Searcher,
     fields: &Fields,
     sections: &[Section],
     word: &str,
+    two_edits: bool,
 ) -> Vec<(String, u64)> {
     let found = similar_terms_from(searcher, fields, sections, word, 1, false);
-    if found.iter().any(|(term, _)| term != word) || word.chars().count() < 5 {
+    if found.iter().any(|(term, _)| term != word) || word.chars().count() < 5 || !two_edits {
         return found;
     }
     let found = similar_terms_from(searcher, fields, sections, word, 2, true);

@@ -1,8 +1,10 @@
 //! Dates on the query side: the `DATE` of `--since`, `--until` and
-//! `date:` (`2026`, `2026-02`, `2026-02-05`) as spans of days, date ranges,
-//! and the periods (year, month, ISO week) a timeline counts briefs in.
+//! `date:` (`2026`, `2026-02`, `2026-02-05`, or any date a brief may carry)
+//! as spans of days, date ranges, and the periods (year, month, ISO week) a
+//! timeline counts briefs in.
 //! Days are counted from 1970-01-01, as the index stores them.
 
+use chrono::Datelike;
 use std::fmt;
 
 /// An inclusive range of days; `None` leaves a side open.
@@ -57,8 +59,23 @@ impl fmt::Display for DateRange {
 
 /// The days a `DATE` covers, first and last: a year (`2026`), a month
 /// (`2026-02`) or a day (`2026-02-05`). `/` and `.` also separate the parts.
+/// Any other form a brief's own date may take (`5 February 2026`,
+/// `Feb. 5, 2026`, RFC 3339; `crate::dates`) is the one day it names.
 pub fn span(text: &str) -> Option<(i64, i64)> {
     let text = text.trim();
+    figures_span(text).or_else(|| {
+        let date = crate::dates::parse_date(text, None).ok()?;
+        let day = days(
+            i64::from(date.year()),
+            i64::from(date.month()),
+            i64::from(date.day()),
+        )?;
+        Some((day, day))
+    })
+}
+
+/// `span` of a year, a month or a day written in figures.
+fn figures_span(text: &str) -> Option<(i64, i64)> {
     let parts: Vec<&str> = text.split(['-', '/', '.']).collect();
     let number = |s: &str, len: std::ops::RangeInclusive<usize>| -> Option<i64> {
         (len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()))
@@ -251,6 +268,17 @@ mod tests {
             span("2026/02/05").map(|(a, _)| ymd(a)),
             Some("2026-02-05".into())
         );
+        for (text, day) in [
+            ("5 February 2026", "2026-02-05"),
+            ("Feb. 5, 2026", "2026-02-05"),
+            ("2026-02-05T23:30:00+01:00", "2026-02-05"),
+        ] {
+            assert_eq!(
+                span(text).map(|(a, b)| (ymd(a), ymd(b))),
+                Some((day.into(), day.into())),
+                "{text}"
+            );
+        }
         for bad in [
             "",
             "26",

@@ -602,3 +602,39 @@ fn briefs_of_one_day_are_ordered_by_relevance() {
         assert_eq!(ids, expected, "{order}");
     }
 }
+
+#[test]
+fn a_suggestion_that_finds_many_briefs_counts_briefs_only() {
+    // Over SUGGESTION_PASSAGE_COUNT_BRIEFS (1,000) briefs, the suggestion
+    // counts briefs without reading passages: exact briefs, no passages.
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    let mut lines = String::new();
+    for i in 0..1_050 {
+        lines.push_str(&format!(
+            "{{\"id\":\"c{i}\",\"title\":\"Cargo report {i}\",\"body\":\"Crude oil cargoes loaded at berth {i}.\"}}\n"
+        ));
+    }
+    // One brief with the misspelling itself, so that the query finds one.
+    lines.push_str(
+        "{\"id\":\"typo\",\"title\":\"Typo\",\"body\":\"Crud oil, as one clerk wrote it.\"}\n",
+    );
+    std::fs::write(corpus.join("cargo.jsonl"), lines).unwrap();
+    let out = briefs(dir.path(), &["index", "corpus", "--index", "idx"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    let out = query(dir.path(), "idx", "crud oil", &[]);
+    let suggestion = &summary(&out)["suggestion"];
+    assert_eq!(suggestion["query"], "crude oil", "{suggestion}");
+    assert_eq!(suggestion["briefs"], 1_050, "{suggestion}");
+    assert!(suggestion.get("passages").is_none(), "{suggestion}");
+    let fixed = query(dir.path(), "idx", "crude oil", &[]);
+    assert_eq!(suggestion["briefs"], summary(&fixed)["briefs"]);
+    let text = briefs(dir.path(), &["query", "crud oil", "--index", "idx"]);
+    assert!(
+        stdout(&text).contains("did you mean: crude oil (1050 briefs)"),
+        "{}",
+        stdout(&text)
+    );
+}

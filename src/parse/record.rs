@@ -218,47 +218,47 @@ impl<'a> Reader<'_, 'a> {
     /// Items of a list field: an array's strings, or a string's lines; from
     /// every column mapped to the field, in order.
     fn list(&mut self, target: Target) -> Vec<String> {
-        let mut out = Vec::new();
-        for i in self.record.resolved.columns(target).to_vec() {
-            match self.record.cells[i] {
-                Cell::Text(s) => out.extend(s.lines().filter_map(clean)),
-                Cell::Json(Value::String(s)) => out.extend(s.lines().filter_map(clean)),
-                Cell::Json(Value::Null) => {}
-                Cell::Json(Value::Array(items)) => {
-                    for item in items {
-                        match item {
-                            Value::String(s) => out.extend(clean(s)),
-                            Value::Null => {}
-                            other => self.wrong_type(i, "an array of strings", other),
-                        }
-                    }
-                }
-                Cell::Json(other) => self.wrong_type(i, "an array of strings", other),
-            }
-        }
-        out
+        self.strings(target, "an array of strings", |s| {
+            s.lines().filter_map(clean).collect()
+        })
     }
 
     /// Paragraphs of a text field: a string split on blank lines and
     /// indented line starts, or an array's strings; from every column mapped
     /// to the field, in order.
     fn paragraphs(&mut self, target: Target) -> Vec<String> {
+        self.strings(
+            target,
+            "a string or an array of strings",
+            super::json::split_paragraphs,
+        )
+    }
+
+    /// The strings of every column mapped to `target`, in order: a string
+    /// cut by `split`, an array's strings each as one item; anything else
+    /// is a warning that names what was `expected`.
+    fn strings(
+        &mut self,
+        target: Target,
+        expected: &str,
+        split: impl Fn(&str) -> Vec<String>,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         for i in self.record.resolved.columns(target).to_vec() {
             match self.record.cells[i] {
-                Cell::Text(s) => out.extend(super::json::split_paragraphs(s)),
-                Cell::Json(Value::String(s)) => out.extend(super::json::split_paragraphs(s)),
+                Cell::Text(s) => out.extend(split(s)),
+                Cell::Json(Value::String(s)) => out.extend(split(s)),
                 Cell::Json(Value::Null) => {}
                 Cell::Json(Value::Array(items)) => {
                     for item in items {
                         match item {
                             Value::String(s) => out.extend(clean(s)),
                             Value::Null => {}
-                            other => self.wrong_type(i, "a string or an array of strings", other),
+                            other => self.wrong_type(i, expected, other),
                         }
                     }
                 }
-                Cell::Json(other) => self.wrong_type(i, "a string or an array of strings", other),
+                Cell::Json(other) => self.wrong_type(i, expected, other),
             }
         }
         out
