@@ -14,6 +14,12 @@ use tantivy::schema::TantivyDocument;
 /// tantivy's least memory per indexing thread, in MB (it refuses less).
 pub const MIN_MB_PER_THREAD: usize = 15;
 
+/// The whole budget each indexing thread needs, in MB: its share of
+/// tantivy's segments, and about as much again besides (the arenas of its
+/// segment while written out, the documents it holds). Measured on Reuters
+/// x10 at `--memory 64`: two threads peaked 46 MB over the budget.
+pub const BUDGET_MB_PER_THREAD: usize = 64;
+
 /// How a run spends its budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
@@ -32,11 +38,13 @@ pub struct Plan {
 /// half: a thread writing its segment out needs about as much again while
 /// its next one fills. The queue of documents gets a sixteenth (a few
 /// thousand briefs at the default), merges read at most a quarter. Each
-/// indexing thread needs at least [`MIN_MB_PER_THREAD`], so a small budget
-/// means fewer threads.
+/// indexing thread needs [`BUDGET_MB_PER_THREAD`] of the whole budget
+/// (and tantivy at least [`MIN_MB_PER_THREAD`]), so a small budget means
+/// fewer threads.
 pub fn plan(threads: usize, memory_mb: usize) -> Plan {
     let writer_mb = (memory_mb / 2).max(MIN_MB_PER_THREAD);
-    let threads = threads.clamp(1, (writer_mb / MIN_MB_PER_THREAD).max(1));
+    let most = (writer_mb / MIN_MB_PER_THREAD).min(memory_mb / BUDGET_MB_PER_THREAD);
+    let threads = threads.clamp(1, most.max(1));
     Plan {
         threads,
         writer_mb,
@@ -196,7 +204,10 @@ mod tests {
             (p.threads, p.writer_mb)
         };
         assert_eq!(threads(2, 256), (2, 128));
-        assert_eq!(threads(8, 256), (8, 128));
+        // 64 MB of the whole budget per thread.
+        assert_eq!(threads(8, 256), (4, 128));
+        assert_eq!(threads(2, 128), (2, 64));
+        assert_eq!(threads(2, 64), (1, 32));
         // 20 MB for two threads would be refused by tantivy: one thread.
         assert_eq!(threads(2, 40), (1, 20));
         assert_eq!(threads(4, 1), (1, MIN_MB_PER_THREAD));
