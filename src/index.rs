@@ -1090,12 +1090,20 @@ fn walk(corpora: &[Corpus], index_dir: &Path, report: &mut IndexReport) -> Resul
         let meta = std::fs::metadata(root).with_context(|| unreadable_corpus(root))?;
         let root_display = corpus.name.clone();
         if meta.is_file() {
-            match Format::from_path(root) {
+            // The file as named: a link `reuters.jsonl` to `full.str` is
+            // JSON Lines, and its briefs are `reuters#...`.
+            let named = Path::new(&corpus.name);
+            let format = Format::from_path(named).or_else(|| Format::from_path(root));
+            let stem = match Format::from_path(named) {
+                Some(_) => named,
+                None => root.as_path(),
+            };
+            match format {
                 Some(format) => found.push(Found {
                     corpus: corpus.name.clone(),
                     path: root.clone(),
                     display: root_display.clone(),
-                    id_base: root
+                    id_base: stem
                         .file_stem()
                         .map(|s| s.to_string_lossy().into_owned())
                         .unwrap_or_else(|| root_display.clone()),

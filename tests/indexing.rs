@@ -182,6 +182,29 @@ fn the_walk_skips_what_is_not_a_brief() {
 
 #[cfg(unix)]
 #[test]
+fn a_file_named_by_a_link_is_read_by_the_links_name() {
+    // scripts/bench links the cache's `full.str` as `reuters-x1.jsonl`.
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("dump.str"),
+        "{\"id\":\"a\",\"title\":\"Grain exports\",\"body\":\"Wheat exports rose.\"}\n\
+         {\"id\":\"b\",\"title\":\"Oil prices\",\"body\":\"Crude oil fell.\"}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("dump.str"),
+        dir.path().join("stories.jsonl"),
+    )
+    .unwrap();
+    let out = briefs(dir.path(), &["index", "stories.jsonl", "--index", "idx"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(count(&stderr(&out), "added"), 2, "{}", stderr(&out));
+    let hits = query(dir.path(), "idx", "wheat", &[]);
+    assert!(stdout(&hits).contains("stories#a"), "{}", stdout(&hits));
+}
+
+#[cfg(unix)]
+#[test]
 fn a_symlink_loop_does_not_hang_the_walk() {
     let dir = TempDir::new().unwrap();
     let corpus = dir.path().join("corpus");
