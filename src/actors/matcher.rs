@@ -79,6 +79,25 @@ pub struct Dropped {
     pub rule: String,
 }
 
+/// Records why a candidate was dropped, where the caller asked (`--explain`);
+/// the rule's text is built only then.
+fn record_drop(
+    dropped: &mut Option<&mut Vec<Dropped>>,
+    start: usize,
+    end: usize,
+    actor: super::ActorId,
+    rule: impl FnOnce() -> String,
+) {
+    if let Some(d) = dropped.as_deref_mut() {
+        d.push(Dropped {
+            start,
+            end,
+            actor,
+            rule: rule(),
+        });
+    }
+}
+
 /// Why [`Index::accept`] turned a candidate down.
 enum Reject {
     Compound,
@@ -846,14 +865,7 @@ impl Index {
                 }
                 Err(rule) => {
                     keep[k] = false;
-                    if let Some(d) = dropped.as_deref_mut() {
-                        d.push(Dropped {
-                            start: m.start,
-                            end: m.end,
-                            actor: m.actor,
-                            rule,
-                        });
-                    }
+                    record_drop(&mut dropped, m.start, m.end, m.actor, || rule);
                 }
             }
         }
@@ -898,30 +910,17 @@ impl Index {
                 continue;
             }
             if let Some((end, rule)) = &blocked_by {
-                if let Some(d) = dropped.as_deref_mut() {
-                    d.push(Dropped {
-                        start: s,
-                        end: e,
-                        actor: super::ActorId(pat.actor),
-                        rule: rule.clone(),
-                    });
-                }
+                record_drop(&mut dropped, s, e, super::ActorId(pat.actor), || {
+                    rule.clone()
+                });
                 return Some((*end, BLOCKED, Via::Alias, false));
             }
             match self.accept(rules, text, s, e, pat, date) {
                 Ok(()) => {
                     if let Some(phrase_end) = self.venue_end(text, s, pat) {
-                        if let Some(d) = dropped.as_deref_mut() {
-                            d.push(Dropped {
-                                start: s,
-                                end: e,
-                                actor: super::ActorId(pat.actor),
-                                rule: format!(
-                                    "a venue: {:?}",
-                                    venue_phrase(text, s, phrase_end.max(e))
-                                ),
-                            });
-                        }
+                        record_drop(&mut dropped, s, e, super::ActorId(pat.actor), || {
+                            format!("a venue: {:?}", venue_phrase(text, s, phrase_end.max(e)))
+                        });
                         return Some((phrase_end.max(e), BLOCKED, Via::Alias, false));
                     }
                     if pat.state {
@@ -929,14 +928,9 @@ impl Index {
                             self.state_country,
                             self.state_context(rules, text, s, e, pat),
                         ) {
-                            if let Some(d) = dropped.as_deref_mut() {
-                                d.push(Dropped {
-                                    start: s,
-                                    end: e,
-                                    actor: super::ActorId(pat.actor),
-                                    rule: format!("the state, not the country: {why}"),
-                                });
-                            }
+                            record_drop(&mut dropped, s, e, super::ActorId(pat.actor), || {
+                                format!("the state, not the country: {why}")
+                            });
                             return Some((e, us, Via::State, false));
                         }
                     }
@@ -944,26 +938,16 @@ impl Index {
                 }
                 Err(Reject::Unless(phrase)) if pat.state && self.state_country.is_some() => {
                     // A state's `unless` phrases mean the state.
-                    if let Some(d) = dropped.as_deref_mut() {
-                        d.push(Dropped {
-                            start: s,
-                            end: e,
-                            actor: super::ActorId(pat.actor),
-                            rule: format!("the state, not the country: {phrase:?} nearby"),
-                        });
-                    }
+                    record_drop(&mut dropped, s, e, super::ActorId(pat.actor), || {
+                        format!("the state, not the country: {phrase:?} nearby")
+                    });
                     let us = self.state_country.unwrap_or(BLOCKED);
                     return Some((e, us, Via::State, false));
                 }
                 Err(why) => {
-                    if let Some(d) = dropped.as_deref_mut() {
-                        d.push(Dropped {
-                            start: s,
-                            end: e,
-                            actor: super::ActorId(pat.actor),
-                            rule: why.describe(),
-                        });
-                    }
+                    record_drop(&mut dropped, s, e, super::ActorId(pat.actor), || {
+                        why.describe()
+                    });
                 }
             }
         }
@@ -1375,14 +1359,9 @@ fn drop_titled_names(
         };
         if let Some(t) = title {
             keep[k] = false;
-            if let Some(d) = dropped.as_deref_mut() {
-                d.push(Dropped {
-                    start: m.start,
-                    end: m.end,
-                    actor: m.actor,
-                    rule: format!("a person's name in this text: \"{t} {word}\""),
-                });
-            }
+            record_drop(&mut dropped, m.start, m.end, m.actor, || {
+                format!("a person's name in this text: \"{t} {word}\"")
+            });
         }
     }
     let mut k = 0;
