@@ -41,16 +41,34 @@ pub struct Plan {
 /// indexing thread needs [`BUDGET_MB_PER_THREAD`] of the whole budget
 /// (and tantivy at least [`MIN_MB_PER_THREAD`]), so a small budget means
 /// fewer threads.
-pub fn plan(threads: usize, memory_mb: usize) -> Plan {
-    let writer_mb = (memory_mb / 2).max(MIN_MB_PER_THREAD);
+///
+/// The run's record of its briefs (`records` bytes: their keys, about 20
+/// to 30 bytes a brief) is paid for from tantivy's half, which must keep
+/// what one thread needs: a budget that cannot hold it is refused with
+/// the least that would. (Taking it from the merges' quarter instead does
+/// not bound the run: merges seldom read their whole quarter at the
+/// moment the segments are fullest, so what they would give up was not
+/// being spent.)
+pub fn plan(threads: usize, memory_mb: usize, records: u64) -> anyhow::Result<Plan> {
+    let records_mb = usize::try_from(records.div_ceil(1 << 20)).unwrap_or(usize::MAX);
+    let fits = |m: usize| (m / 2).saturating_sub(MIN_MB_PER_THREAD) >= records_mb;
+    if !fits(memory_mb) {
+        let least = (memory_mb..usize::MAX)
+            .find(|&m| fits(m))
+            .unwrap_or(usize::MAX);
+        anyhow::bail!(
+            "--memory {memory_mb} is too small for this run: the keys of its briefs take {records_mb} MB of it; give --memory {least} or more"
+        );
+    }
+    let writer_mb = (memory_mb / 2 - records_mb).max(MIN_MB_PER_THREAD);
     let most = (writer_mb / MIN_MB_PER_THREAD).min(memory_mb / BUDGET_MB_PER_THREAD);
     let threads = threads.clamp(1, most.max(1));
-    Plan {
+    Ok(Plan {
         threads,
         writer_mb,
         queue_bytes: (memory_mb << 20) / 16,
         merge_bytes: ((memory_mb as u64) << 20) / 4,
-    }
+    })
 }
 
 /// How long a document waits for room in the queue before it is sent
@@ -200,7 +218,7 @@ mod tests {
     #[test]
     fn the_writer_gets_half_the_budget_and_enough_per_thread() {
         let threads = |t, mb| {
-            let p = plan(t, mb);
+            let p = plan(t, mb, 0).unwrap();
             (p.threads, p.writer_mb)
         };
         assert_eq!(threads(2, 256), (2, 128));
@@ -212,6 +230,23 @@ mod tests {
         assert_eq!(threads(2, 40), (1, 20));
         assert_eq!(threads(4, 1), (1, MIN_MB_PER_THREAD));
         assert_eq!(threads(0, 256), (1, 128));
+    }
+
+    #[test]
+    fn the_record_of_the_briefs_is_paid_from_the_budget() {
+        let mb = 1u64 << 20;
+        let p = plan(2, 256, 10 * mb).unwrap();
+        assert_eq!((p.threads, p.writer_mb, p.merge_bytes), (2, 118, 64 * mb));
+        // Down to what one thread needs (32 - 15 = 17 MB at 64)...
+        let p = plan(2, 64, 17 * mb).unwrap();
+        assert_eq!((p.threads, p.writer_mb, p.merge_bytes), (1, 15, 16 * mb));
+        // ... and a part of a megabyte counts whole.
+        assert_eq!(plan(1, 64, 1).unwrap().writer_mb, 31);
+        // More is refused with the least budget that would do.
+        let err = plan(1, 64, 17 * mb + 1).unwrap_err().to_string();
+        assert!(err.contains("give --memory 66 or more"), "{err}");
+        assert!(plan(1, 65, 18 * mb).is_err());
+        assert_eq!(plan(1, 66, 18 * mb).unwrap().writer_mb, 15);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! are added between two commits, so no brief is ever half-indexed.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -256,6 +256,96 @@ struct Found {
     mtime_ns: u128,
 }
 
+/// What a run's record of briefs and files holds at most, sized before the
+/// run so that the budget can pay for it: the manifest's keys (8 bytes a
+/// brief), the set of keys in use (about 9 to 18 bytes a brief, allocated
+/// once), the old keys of the file being read again, and each file's entry.
+#[derive(Debug)]
+struct Records {
+    /// The most briefs each found file can hold (0 for a file that is
+    /// unchanged by size and time, whose briefs the manifest holds).
+    most: Vec<usize>,
+    /// The most keys in use at once.
+    keys: usize,
+    /// The bytes of all of it.
+    bytes: u64,
+}
+
+/// What a file's entry costs besides its path (the walk's record of it, the
+/// manifest's, the set of files seen), a generous round figure.
+const FILE_RECORD_BYTES: usize = 320;
+
+impl Records {
+    fn plan(manifest: &Manifest, found: &[Found], reextract: bool) -> Records {
+        let existing: usize = manifest.files.values().map(|e| e.briefs.len()).sum();
+        let held: usize = manifest.files.values().map(|e| e.briefs.capacity()).sum();
+        let mut most = Vec::with_capacity(found.len());
+        let mut largest_old = 0;
+        for file in found {
+            let old = manifest.files.get(&file.display);
+            let unchanged = !reextract
+                && old.is_some_and(|o| o.size == file.size && o.mtime_ns == file.mtime_ns);
+            if unchanged {
+                most.push(0);
+            } else {
+                most.push(most_briefs(file));
+                largest_old = largest_old.max(old.map_or(0, |o| o.briefs.len()));
+            }
+        }
+        let new: usize = most.iter().sum();
+        let keys = existing + new;
+        let files: usize = found
+            .iter()
+            .map(|f| FILE_RECORD_BYTES + 3 * f.display.len() + f.id_base.len())
+            .chain(manifest.files.keys().map(|p| FILE_RECORD_BYTES + p.len()))
+            .sum();
+        let bytes = key_set_bytes(keys) + 8 * (held + new + largest_old) + files;
+        Records {
+            most,
+            keys,
+            bytes: bytes as u64,
+        }
+    }
+}
+
+/// The bytes of an `FxHashSet<u64>` made with room for `keys` (hashbrown's
+/// buckets: a power of two at most 7/8 full, 8 bytes and a control byte
+/// each).
+fn key_set_bytes(keys: usize) -> usize {
+    let buckets = match keys {
+        0..4 => 4,
+        4..8 => 8,
+        _ => (keys.saturating_mul(8) / 7).next_power_of_two(),
+    };
+    buckets * 9 + 16
+}
+
+/// The most briefs a file can hold: a line each for JSON Lines, CSV and
+/// TSV (a record takes at least one), an object each for JSON, one for the
+/// other formats. A file that cannot be read counts one (it is reported
+/// when it is read).
+fn most_briefs(file: &Found) -> usize {
+    let wanted = match file.format {
+        Format::JsonLines | Format::Csv | Format::Tsv => b'\n',
+        Format::Json => b'{',
+        Format::Text | Format::Markdown | Format::Html => return 1,
+    };
+    let Ok(mut reader) = std::fs::File::open(&file.path) else {
+        return 1;
+    };
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut count = 1;
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => count += buffer[..n].iter().filter(|&&b| b == wanted).count(),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    count
+}
+
 /// Runs `briefs index`: builds a new generation beside the current one and
 /// switches to it at the end; on any failure the index stays as it was.
 pub fn run(config: &IndexConfig) -> Result<IndexReport> {
@@ -292,32 +382,6 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
     crate::checkpoint::reached("generation-ready");
     let corpora_before = manifest.corpora.clone();
     let (sync, forget) = plan_corpora(config, &mut manifest)?;
-    let plan = budget::plan(config.threads, config.memory_mb);
-    let options = IndexWriterOptions::builder()
-        .num_worker_threads(plan.threads)
-        .memory_budget_per_thread((plan.writer_mb << 20) / plan.threads)
-        .num_merge_threads(1)
-        .build();
-    let mut writer: IndexWriter<QueuedDoc> = store
-        .index
-        .writer_with_options(options)
-        .map_err(|e| match e {
-            tantivy::TantivyError::LockFailure(..) => anyhow::anyhow!(
-                "the index at {} is being updated by another process: wait for it to finish, then run `briefs index` again",
-                store::display_dir(&config.index_dir)
-            ),
-            other => anyhow::anyhow!(
-                "failed to open the index at {} for writing: {}",
-                store::display_dir(&config.index_dir),
-                store::one_line(&other)
-            ),
-        })?;
-    writer.set_merge_policy(Box::new(BoundedMerges {
-        inner: merge_policy(),
-        dir: store.files.clone(),
-        max_bytes: plan.merge_bytes,
-    }));
-    let gate = Gate::new(plan.queue_bytes);
     let custom_actors = custom_actors(config, &store)?;
     let gazetteer = gazetteer(custom_actors.as_deref())?;
     if !config.no_actors {
@@ -352,6 +416,7 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
     let reextract = manifest.gazetteer != fingerprint;
     manifest.gazetteer = fingerprint;
     let mut dirty = config.rebuild || manifest.corpora != corpora_before;
+    let mut forgotten_keys = Vec::new();
     for corpus in &forget {
         let files: Vec<String> = manifest
             .files
@@ -362,10 +427,8 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
         let mut briefs = 0;
         for path in &files {
             if let Some(entry) = manifest.files.remove(path) {
-                for &key in &entry.briefs {
-                    writer.delete_term(Term::from_field_u64(store.fields.brief_key, key));
-                }
                 briefs += entry.briefs.len();
+                forgotten_keys.extend(entry.briefs);
             }
         }
         report.forgotten.push((corpus.shown(), briefs, files.len()));
@@ -383,37 +446,75 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
     check_interrupt(&config.index_dir)?;
     crate::checkpoint::reached("walked");
 
+    // The run's record of its briefs and files (their keys in the manifest,
+    // the set of keys in use) is paid for from the budget, sized before
+    // the run from what the files can hold at most.
+    let records = Records::plan(&manifest, &found, reextract);
+    let plan = budget::plan(config.threads, config.memory_mb, records.bytes)?;
+    let writer_options = IndexWriterOptions::builder()
+        .num_worker_threads(plan.threads)
+        .memory_budget_per_thread((plan.writer_mb << 20) / plan.threads)
+        .num_merge_threads(1)
+        .build();
+    let mut writer: IndexWriter<QueuedDoc> = store
+        .index
+        .writer_with_options(writer_options)
+        .map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => anyhow::anyhow!(
+                "the index at {} is being updated by another process: wait for it to finish, then run `briefs index` again",
+                store::display_dir(&config.index_dir)
+            ),
+            other => anyhow::anyhow!(
+                "failed to open the index at {} for writing: {}",
+                store::display_dir(&config.index_dir),
+                store::one_line(&other)
+            ),
+        })?;
+    writer.set_merge_policy(Box::new(BoundedMerges {
+        inner: merge_policy(),
+        dir: store.files.clone(),
+        max_bytes: plan.merge_bytes,
+    }));
+    let gate = Gate::new(plan.queue_bytes);
+    for key in forgotten_keys {
+        writer.delete_term(Term::from_field_u64(store.fields.brief_key, key));
+    }
+
     let progress = Progress::new(config.progress, found.iter().map(|f| f.size).sum());
     let mut seen: HashSet<String> = HashSet::with_capacity(found.len());
     // The keys of every brief in the index, to give a repeated id a fresh
     // one: 8 bytes a brief, not the ids themselves.
-    let mut keys_in_use: FxHashSet<u64> = manifest
-        .files
-        .values()
-        .flat_map(|e| e.briefs.iter().copied())
-        .collect();
+    // Sized once for every key the run can hold, so that it never grows.
+    let mut keys_in_use: FxHashSet<u64> =
+        FxHashSet::with_capacity_and_hasher(records.keys, Default::default());
+    keys_in_use.extend(
+        manifest
+            .files
+            .values()
+            .flat_map(|e| e.briefs.iter().copied()),
+    );
     let mut bytes_since_commit = 0u64;
-    for file in &found {
+    for (file, &most) in found.iter().zip(&records.most) {
         check_interrupt(&config.index_dir)?;
         seen.insert(file.display.clone());
-        let old = manifest.files.get(&file.display).cloned();
-        if let Some(old) = old.as_ref().filter(|_| !reextract) {
+        let old = manifest.files.get(&file.display);
+        if let Some(old) = old.filter(|_| !reextract) {
             if old.size == file.size && old.mtime_ns == file.mtime_ns {
                 report.unchanged += old.briefs.len();
                 progress.advance(file.size);
                 continue;
             }
         }
-        let old_keys: FxHashSet<u64> = old
-            .as_ref()
-            .map(|o| o.briefs.iter().copied().collect())
-            .unwrap_or_default();
+        // Sorted, for lookups by binary search: 8 bytes a key, no set.
+        let mut old_keys: Vec<u64> = old.map(|o| o.briefs.clone()).unwrap_or_default();
+        old_keys.sort_unstable();
+        let (old_hash, old_len) = old.map_or((None, 0), |o| (Some(o.hash), o.briefs.len()));
         let mut entry = FileEntry {
             corpus: Some(file.corpus.clone()),
             size: file.size,
             mtime_ns: file.mtime_ns,
             hash: 0,
-            briefs: Vec::new(),
+            briefs: Vec::with_capacity(most),
             passages: 0,
         };
         let content = match read_source(file) {
@@ -431,15 +532,13 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
         if let Source::Whole(bytes) = &content {
             report.bytes_read += bytes.len() as u64;
             entry.hash = fnv1a(bytes);
-            if let Some(old) = old.as_ref().filter(|o| !reextract && o.hash == entry.hash) {
-                report.unchanged += old.briefs.len();
-                let same = FileEntry {
-                    corpus: Some(file.corpus.clone()),
-                    size: file.size,
-                    mtime_ns: file.mtime_ns,
-                    ..old.clone()
-                };
-                manifest.files.insert(file.display.clone(), same);
+            if !reextract && old_hash == Some(entry.hash) {
+                report.unchanged += old_len;
+                if let Some(same) = manifest.files.get_mut(&file.display) {
+                    same.corpus = Some(file.corpus.clone());
+                    same.size = file.size;
+                    same.mtime_ns = file.mtime_ns;
+                }
                 dirty = true;
                 progress.advance(file.size);
                 continue;
@@ -460,6 +559,7 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
             keys_in_use: &mut keys_in_use,
             report: &mut report,
             entry: &mut entry,
+            kept: 0,
         };
         match content {
             Source::Whole(bytes) => {
@@ -483,8 +583,9 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
                 ingest.report.bytes_read += bytes;
             }
         }
-        let kept: FxHashSet<u64> = entry.briefs.iter().copied().collect();
-        report.removed += old_keys.iter().filter(|key| !kept.contains(key)).count();
+        // Each old key is taken again at most once (keys in use are unique).
+        let kept = ingest.kept;
+        report.removed += old_keys.len() - kept;
         report.passages_written += entry.passages;
         manifest.files.insert(file.display.clone(), entry);
         dirty = true;
@@ -598,10 +699,13 @@ struct Ingest<'a> {
     gate: &'a Arc<Gate>,
     gazetteer: Option<&'a Gazetteer>,
     display: &'a str,
-    old_keys: &'a FxHashSet<u64>,
+    /// The keys the file's briefs had before, sorted.
+    old_keys: &'a [u64],
     keys_in_use: &'a mut FxHashSet<u64>,
     report: &'a mut IndexReport,
     entry: &'a mut FileEntry,
+    /// How many of the file's briefs took an old key again.
+    kept: usize,
 }
 
 impl Ingest<'_> {
@@ -623,7 +727,8 @@ impl Ingest<'_> {
                 self.keys_in_use.insert(brief_key(&brief.id));
             }
             let key = brief_key(&brief.id);
-            if self.old_keys.contains(&key) {
+            if self.old_keys.binary_search(&key).is_ok() {
+                self.kept += 1;
                 self.report.updated += 1;
             } else {
                 self.report.added += 1;

@@ -295,6 +295,60 @@ fn bad_budgets_are_refused_up_front_with_the_valid_range() {
     assert_eq!(hits(&query(dir.path(), "idx", "talks", &[])), before);
 }
 
+#[test]
+fn a_budget_too_small_for_the_keys_of_the_briefs_is_refused_with_the_least_that_fits() {
+    // 120,000 one-line records: their keys (set and manifest, about 2.9 MB
+    // reserved) do not fit in what --memory 32 leaves beside tantivy's one
+    // thread (16 - 15 = 1 MB); --memory 40 leaves 5 MB and indexes them all.
+    let dir = TempDir::new().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    let lines: String = (0..120_000)
+        .map(|i| format!("{{\"id\":\"r{i}\",\"text\":\"talks {i}\"}}\n"))
+        .collect();
+    std::fs::write(corpus.join("many.jsonl"), lines).unwrap();
+    small_corpus(&dir.path().join("small"));
+    let out = briefs(dir.path(), &["index", "small", "--index", "idx"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let current = generation(&dir.path().join("idx"));
+    let out = briefs(
+        dir.path(),
+        &["index", "corpus", "--index", "idx", "--memory", "32"],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--memory 32 is too small for this run"),
+        "{err}"
+    );
+    let least: usize = err
+        .split("give --memory ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no least budget in {err}"));
+    assert!((33..=40).contains(&least), "{err}");
+    // The index is as it was, and the corpus was not remembered.
+    assert_eq!(generation(&dir.path().join("idx")), current);
+    let out = briefs(dir.path(), &["index", "--index", "idx"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("corpus"), "{}", stderr(&out));
+    let least = least.to_string();
+    let out = briefs(
+        dir.path(),
+        &[
+            "index",
+            "corpus",
+            "--index",
+            "idx",
+            "--memory",
+            least.as_str(),
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("120000 added"), "{}", stderr(&out));
+}
+
 fn brief_ids(dir: &Path) -> Vec<String> {
     let out = query(dir, "idx", "*", &["--per-brief", "1", "--limit", "100000"]);
     let mut ids: Vec<String> = hits(&out)
