@@ -20,8 +20,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// again: peak RSS at `--memory 64` on Reuters x10 was 143 MB with that
 /// delay, 111 MB without, for no measurable cost on Reuters x1. (Not
 /// committing its arenas eagerly as well took it to 86 MB, but cost about
-/// 7% more CPU at the default budget.) Set by a constructor that runs after
-/// mimalloc's own (priority 101) and before the first allocation.
+/// 7% more CPU at the default budget.) It also asks for transparent huge
+/// pages, so that the first touch of each 2 MB of its arenas zeroes all of
+/// it: without them indexing the demo archive peaks at 37 MB instead of
+/// 75, Reuters at 74 MB instead of 110 (same speed), and a query process
+/// at 13 MB instead of 16, ~15% faster. Set by a constructor that runs
+/// after mimalloc's own (priority 101) and before the first allocation.
 #[cfg(target_os = "linux")]
 #[used]
 #[link_section = ".init_array.00200"]
@@ -33,11 +37,14 @@ extern "C" fn allocator_options() {
     extern "C" {
         fn mi_option_set(option: c_int, value: c_long);
     }
-    // `mi_option_purge_delay` of mimalloc v3's `mi_option_e`.
+    // `mi_option_purge_delay` and `mi_option_allow_thp` of mimalloc v3's
+    // `mi_option_e`.
     const PURGE_DELAY: c_int = 15;
-    // SAFETY: sets one of mimalloc's options, which takes any value.
+    const ALLOW_THP: c_int = 43;
+    // SAFETY: sets two of mimalloc's options, which take any value.
     unsafe {
         mi_option_set(PURGE_DELAY, 0);
+        mi_option_set(ALLOW_THP, 0);
     }
 }
 
