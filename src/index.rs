@@ -271,6 +271,9 @@ struct Records {
     bytes: u64,
 }
 
+/// Bytes to read per indexing thread, at least (see `run_locked`).
+const BYTES_PER_THREAD: u64 = 4 << 20;
+
 /// What a file's entry costs besides its path (the walk's record of it, the
 /// manifest's, the set of files seen), a generous round figure.
 const FILE_RECORD_BYTES: usize = 320;
@@ -450,7 +453,19 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
     // the set of keys in use) is paid for from the budget, sized before
     // the run from what the files can hold at most.
     let records = Records::plan(&manifest, &found, reextract);
-    let plan = budget::plan(config.threads, config.memory_mb, records.bytes)?;
+    // A small run gets one indexing thread per few MB to read: each thread
+    // costs its own table of terms and segment (a few MB) however little
+    // it indexes.
+    let to_read: u64 = found
+        .iter()
+        .zip(&records.most)
+        .filter(|(_, &most)| most > 0)
+        .map(|(file, _)| file.size)
+        .sum();
+    let threads = config
+        .threads
+        .min(1 + usize::try_from(to_read / BYTES_PER_THREAD).unwrap_or(usize::MAX));
+    let plan = budget::plan(threads, config.memory_mb, records.bytes)?;
     let writer_options = IndexWriterOptions::builder()
         .num_worker_threads(plan.threads)
         .memory_budget_per_thread((plan.writer_mb << 20) / plan.threads)
@@ -1068,7 +1083,7 @@ fn add_brief(
     }
     doc.add_text(fields.brief_json, json);
     writer
-        .add_document(QueuedDoc { doc, permit })
+        .add_document(QueuedDoc::new(doc, permit))
         .map_err(|e| write_failure(store, &e))?;
     Ok(passages.len())
 }
