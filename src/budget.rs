@@ -14,6 +14,9 @@ use tantivy::schema::TantivyDocument;
 /// tantivy's least memory per indexing thread, in MB (it refuses less).
 pub const MIN_MB_PER_THREAD: usize = 15;
 
+/// Bytes to parse per indexing thread, at least (see [`plan`]).
+pub const BYTES_PER_THREAD: u64 = 4 << 20;
+
 /// The whole budget each indexing thread needs, in MB: its share of
 /// tantivy's segments, and about as much again besides (the arenas of its
 /// segment while written out, the documents it holds). Measured on Reuters
@@ -49,19 +52,27 @@ pub struct Plan {
 /// not bound the run: merges seldom read their whole quarter at the
 /// moment the segments are fullest, so what they would give up was not
 /// being spent.)
-pub fn plan(threads: usize, memory_mb: usize, records: u64) -> anyhow::Result<Plan> {
+///
+/// A small run also gets fewer threads: one per [`BYTES_PER_THREAD`] of
+/// the `to_read` bytes it parses, since each thread costs its own table of
+/// terms and segment (a few MB) however little it indexes.
+pub fn plan(threads: usize, memory_mb: usize, records: u64, to_read: u64) -> anyhow::Result<Plan> {
     let records_mb = usize::try_from(records.div_ceil(1 << 20)).unwrap_or(usize::MAX);
-    let fits = |m: usize| (m / 2).saturating_sub(MIN_MB_PER_THREAD) >= records_mb;
-    if !fits(memory_mb) {
-        let least = (memory_mb..usize::MAX)
-            .find(|&m| fits(m))
-            .unwrap_or(usize::MAX);
+    // tantivy's half less the record must leave one thread's least (a run
+    // with nothing to record is never refused here).
+    let least = records_mb
+        .saturating_add(MIN_MB_PER_THREAD)
+        .saturating_mul(2);
+    if records_mb > 0 && memory_mb < least {
         anyhow::bail!(
             "--memory {memory_mb} is too small for this run: the keys of its briefs take {records_mb} MB of it; give --memory {least} or more"
         );
     }
     let writer_mb = (memory_mb / 2 - records_mb).max(MIN_MB_PER_THREAD);
-    let most = (writer_mb / MIN_MB_PER_THREAD).min(memory_mb / BUDGET_MB_PER_THREAD);
+    let by_size = 1 + usize::try_from(to_read / BYTES_PER_THREAD).unwrap_or(usize::MAX);
+    let most = (writer_mb / MIN_MB_PER_THREAD)
+        .min(memory_mb / BUDGET_MB_PER_THREAD)
+        .min(by_size);
     let threads = threads.clamp(1, most.max(1));
     Ok(Plan {
         threads,
@@ -150,7 +161,8 @@ impl Document for QueuedDoc {
     type FieldsValuesIter<'a> = <TantivyDocument as Document>::FieldsValuesIter<'a>;
 
     fn iter_fields_and_values(&self) -> Self::FieldsValuesIter<'_> {
-        self.0 .0.iter_fields_and_values()
+        let (doc, _permit) = &*self.0;
+        doc.iter_fields_and_values()
     }
 }
 
@@ -223,7 +235,7 @@ mod tests {
     #[test]
     fn the_writer_gets_half_the_budget_and_enough_per_thread() {
         let threads = |t, mb| {
-            let p = plan(t, mb, 0).unwrap();
+            let p = plan(t, mb, 0, u64::MAX).unwrap();
             (p.threads, p.writer_mb)
         };
         assert_eq!(threads(2, 256), (2, 128));
@@ -240,18 +252,18 @@ mod tests {
     #[test]
     fn the_record_of_the_briefs_is_paid_from_the_budget() {
         let mb = 1u64 << 20;
-        let p = plan(2, 256, 10 * mb).unwrap();
+        let p = plan(2, 256, 10 * mb, u64::MAX).unwrap();
         assert_eq!((p.threads, p.writer_mb, p.merge_bytes), (2, 118, 64 * mb));
         // Down to what one thread needs (32 - 15 = 17 MB at 64)...
-        let p = plan(2, 64, 17 * mb).unwrap();
+        let p = plan(2, 64, 17 * mb, u64::MAX).unwrap();
         assert_eq!((p.threads, p.writer_mb, p.merge_bytes), (1, 15, 16 * mb));
         // ... and a part of a megabyte counts whole.
-        assert_eq!(plan(1, 64, 1).unwrap().writer_mb, 31);
+        assert_eq!(plan(1, 64, 1, u64::MAX).unwrap().writer_mb, 31);
         // More is refused with the least budget that would do.
-        let err = plan(1, 64, 17 * mb + 1).unwrap_err().to_string();
+        let err = plan(1, 64, 17 * mb + 1, u64::MAX).unwrap_err().to_string();
         assert!(err.contains("give --memory 66 or more"), "{err}");
-        assert!(plan(1, 65, 18 * mb).is_err());
-        assert_eq!(plan(1, 66, 18 * mb).unwrap().writer_mb, 15);
+        assert!(plan(1, 65, 18 * mb, u64::MAX).is_err());
+        assert_eq!(plan(1, 66, 18 * mb, u64::MAX).unwrap().writer_mb, 15);
     }
 
     #[test]

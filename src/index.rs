@@ -110,6 +110,14 @@ struct FileEntry {
     passages: usize,
 }
 
+impl FileEntry {
+    /// Whether `file` is the file this entry was made from, by size and
+    /// modification time (unchanged, so not read again).
+    fn same_file(&self, file: &Found) -> bool {
+        self.size == file.size && self.mtime_ns == file.mtime_ns
+    }
+}
+
 /// A manifest's list of briefs: keys, or ids (older manifests).
 fn brief_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
     #[derive(Deserialize)]
@@ -267,12 +275,11 @@ struct Records {
     most: Vec<usize>,
     /// The most keys in use at once.
     keys: usize,
+    /// The bytes of the files to parse (those not unchanged).
+    to_read: u64,
     /// The bytes of all of it.
     bytes: u64,
 }
-
-/// Bytes to read per indexing thread, at least (see `run_locked`).
-const BYTES_PER_THREAD: u64 = 4 << 20;
 
 /// What a file's entry costs besides its path (the walk's record of it, the
 /// manifest's, the set of files seen), a generous round figure.
@@ -284,15 +291,15 @@ impl Records {
         let held: usize = manifest.files.values().map(|e| e.briefs.capacity()).sum();
         let mut most = Vec::with_capacity(found.len());
         let mut largest_old = 0;
+        let mut to_read = 0;
         for file in found {
             let old = manifest.files.get(&file.display);
-            let unchanged = !reextract
-                && old.is_some_and(|o| o.size == file.size && o.mtime_ns == file.mtime_ns);
-            if unchanged {
+            if !reextract && old.is_some_and(|o| o.same_file(file)) {
                 most.push(0);
             } else {
                 most.push(most_briefs(file));
                 largest_old = largest_old.max(old.map_or(0, |o| o.briefs.len()));
+                to_read += file.size;
             }
         }
         let new: usize = most.iter().sum();
@@ -306,6 +313,7 @@ impl Records {
         Records {
             most,
             keys,
+            to_read,
             bytes: bytes as u64,
         }
     }
@@ -453,19 +461,12 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
     // the set of keys in use) is paid for from the budget, sized before
     // the run from what the files can hold at most.
     let records = Records::plan(&manifest, &found, reextract);
-    // A small run gets one indexing thread per few MB to read: each thread
-    // costs its own table of terms and segment (a few MB) however little
-    // it indexes.
-    let to_read: u64 = found
-        .iter()
-        .zip(&records.most)
-        .filter(|(_, &most)| most > 0)
-        .map(|(file, _)| file.size)
-        .sum();
-    let threads = config
-        .threads
-        .min(1 + usize::try_from(to_read / BYTES_PER_THREAD).unwrap_or(usize::MAX));
-    let plan = budget::plan(threads, config.memory_mb, records.bytes)?;
+    let plan = budget::plan(
+        config.threads,
+        config.memory_mb,
+        records.bytes,
+        records.to_read,
+    )?;
     let writer_options = IndexWriterOptions::builder()
         .num_worker_threads(plan.threads)
         .memory_budget_per_thread((plan.writer_mb << 20) / plan.threads)
@@ -498,8 +499,8 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
     let progress = Progress::new(config.progress, found.iter().map(|f| f.size).sum());
     let mut seen: HashSet<String> = HashSet::with_capacity(found.len());
     // The keys of every brief in the index, to give a repeated id a fresh
-    // one: 8 bytes a brief, not the ids themselves.
-    // Sized once for every key the run can hold, so that it never grows.
+    // one (8 bytes a brief, not the ids), with room for every key the run
+    // can hold, so that it never grows.
     let mut keys_in_use: FxHashSet<u64> =
         FxHashSet::with_capacity_and_hasher(records.keys, Default::default());
     keys_in_use.extend(
@@ -513,12 +514,10 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
         check_interrupt(&config.index_dir)?;
         seen.insert(file.display.clone());
         let old = manifest.files.get(&file.display);
-        if let Some(old) = old.filter(|_| !reextract) {
-            if old.size == file.size && old.mtime_ns == file.mtime_ns {
-                report.unchanged += old.briefs.len();
-                progress.advance(file.size);
-                continue;
-            }
+        if let Some(old) = old.filter(|o| !reextract && o.same_file(file)) {
+            report.unchanged += old.briefs.len();
+            progress.advance(file.size);
+            continue;
         }
         // Sorted, for lookups by binary search: 8 bytes a key, no set.
         let mut old_keys: Vec<u64> = old.map(|o| o.briefs.clone()).unwrap_or_default();
@@ -564,6 +563,7 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
             writer.delete_term(Term::from_field_u64(store.fields.brief_key, key));
             keys_in_use.remove(&key);
         }
+        let updated_before = report.updated;
         let mut ingest = Ingest {
             writer: &writer,
             store: &store,
@@ -574,7 +574,6 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
             keys_in_use: &mut keys_in_use,
             report: &mut report,
             entry: &mut entry,
-            kept: 0,
         };
         match content {
             Source::Whole(bytes) => {
@@ -598,9 +597,9 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
                 ingest.report.bytes_read += bytes;
             }
         }
-        // Each old key is taken again at most once (keys in use are unique).
-        let kept = ingest.kept;
-        report.removed += old_keys.len() - kept;
+        // Each old key is taken again at most once (keys in use are
+        // unique), each time counted as an update.
+        report.removed += old_keys.len() - (report.updated - updated_before);
         report.passages_written += entry.passages;
         manifest.files.insert(file.display.clone(), entry);
         dirty = true;
@@ -719,8 +718,6 @@ struct Ingest<'a> {
     keys_in_use: &'a mut FxHashSet<u64>,
     report: &'a mut IndexReport,
     entry: &'a mut FileEntry,
-    /// How many of the file's briefs took an old key again.
-    kept: usize,
 }
 
 impl Ingest<'_> {
@@ -743,7 +740,6 @@ impl Ingest<'_> {
             }
             let key = brief_key(&brief.id);
             if self.old_keys.binary_search(&key).is_ok() {
-                self.kept += 1;
                 self.report.updated += 1;
             } else {
                 self.report.added += 1;

@@ -20,11 +20,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// again: peak RSS at `--memory 64` on Reuters x10 was 143 MB with that
 /// delay, 111 MB without, for no measurable cost on Reuters x1. (Not
 /// committing its arenas eagerly as well took it to 86 MB, but cost about
-/// 7% more CPU at the default budget.) It also asks for transparent huge
-/// pages, so that the first touch of each 2 MB of its arenas zeroes all of
-/// it: without them indexing the demo archive peaks at 37 MB instead of
-/// 75, Reuters at 74 MB instead of 110 (same speed), and a query process
-/// at 13 MB instead of 16, ~15% faster. Set by a constructor that runs
+/// 7% more CPU at the default budget.) By default it also asks for
+/// transparent huge pages, so that the first touch of each 2 MB of its
+/// arenas zeroes all of it; told not to, indexing the demo archive peaks at
+/// 37 MB instead of 75, Reuters at 74 MB instead of 110 (same speed), and
+/// a query process at 13 MB instead of 16, ~15% faster. Set by a constructor that runs
 /// after mimalloc's own (priority 101) and before the first allocation.
 #[cfg(target_os = "linux")]
 #[used]

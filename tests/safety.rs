@@ -297,9 +297,9 @@ fn bad_budgets_are_refused_up_front_with_the_valid_range() {
 
 #[test]
 fn a_budget_too_small_for_the_keys_of_the_briefs_is_refused_with_the_least_that_fits() {
-    // 120,000 one-line records: their keys (set and manifest, about 2.9 MB
+    // 120,000 one-line records: their keys (set and manifest, about 3.3 MB
     // reserved) do not fit in what --memory 32 leaves beside tantivy's one
-    // thread (16 - 15 = 1 MB); --memory 40 leaves 5 MB and indexes them all.
+    // thread (16 - 15 = 1 MB); the budget named leaves room for them.
     let dir = TempDir::new().unwrap();
     let corpus = dir.path().join("corpus");
     std::fs::create_dir_all(&corpus).unwrap();
