@@ -53,6 +53,18 @@ const ADJACENT_BOOST: f32 = 0.5;
 const NEAR_BOOST: f32 = 0.25;
 pub const NEAR_SLOP: u32 = 6;
 
+/// Weight of a word's BM25 in the title field alone, with the titles' own
+/// statistics (idf among titles, length against other titles), added to
+/// the brief's BM25F for each bare word of the query its title holds. In
+/// BM25F a title word is one more occurrence, saturated together with the
+/// body's, so a brief *named* for the query gains little over one that
+/// mentions it; this gives the title its own, saturating channel, as
+/// Lucene's multi-field BM25 does. Measured on the judged Reuters test
+/// (scripts/eval-relevance, 57 topics): MAP@100 0.406 -> 0.422, nDCG@10
+/// 0.798 -> 0.799; 0.25 and 1.0 give 0.417 and 0.423, each half of the
+/// topics gains on its own.
+pub const TITLE_LIFT: f32 = 0.5;
+
 /// The weight of a word's match in each section, in `Section::ALL` order: a
 /// title names the subject of the brief, a lede summarises it, a caption
 /// describes a picture.
@@ -172,6 +184,9 @@ pub fn explain_parts(
                 out.push((unit.display(), vec![section], Box::new(weighted)));
             }
         }
+    }
+    for (word, query) in title_lift(fields, &compiled.sections, &compiled.bare_words) {
+        out.push((format!("title-lift:{word}"), vec![Section::Title], query));
     }
     if compiled.bare_words.len() >= 2 {
         let words = compiled.bare_words.join(" ");
@@ -453,6 +468,9 @@ pub fn compile_with(
             ));
         }
     }
+    for (_, lift) in title_lift(fields, &sections, &bare_words) {
+        clauses.push((Occur::Should, lift));
+    }
     let query: Box<dyn Query> = if clauses.len() == 1 {
         clauses
             .pop()
@@ -472,6 +490,32 @@ pub fn compile_with(
         notes,
         words,
     })
+}
+
+/// The title lift of each bare word (once each), when titles are searched:
+/// its BM25 in the title field, weighted by `TITLE_LIFT`.
+fn title_lift(
+    fields: &Fields,
+    sections: &[Section],
+    bare_words: &[String],
+) -> Vec<(String, Box<dyn Query>)> {
+    if !sections.contains(&Section::Title) {
+        return Vec::new();
+    }
+    let field = fields.section_field(Section::Title);
+    let mut seen = BTreeSet::new();
+    bare_words
+        .iter()
+        .filter(|w| seen.insert(w.as_str()))
+        .map(|w| {
+            let term = TermQuery::new(
+                Term::from_field_text(field, w),
+                IndexRecordOption::WithFreqs,
+            );
+            let lift = BoostQuery::new(Box::new(term), TITLE_LIFT);
+            (w.clone(), Box::new(lift) as Box<dyn Query>)
+        })
+        .collect()
 }
 
 /// The query selecting briefs dated within `range`.

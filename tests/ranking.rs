@@ -246,6 +246,33 @@ fn explain_gives_both_scores_and_their_terms() {
         grain["section"].as_str().unwrap().contains("title"),
         "{grain}"
     );
+    // A word of the title also scores by itself among titles, once.
+    let lifts: Vec<&Value> = about
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["what"] == "title-lift:grain")
+        .collect();
+    assert_eq!(lifts.len(), 1, "{about}");
+    assert_eq!(lifts[0]["section"], "title");
+    assert!(lifts[0]["score"].as_f64().unwrap() > 0.0);
+    // Where titles are not searched, nothing is lifted by them.
+    let body = hits_of(&query(
+        dir.path(),
+        "i",
+        "grain corridor",
+        &["--explain", "--section", "body"],
+    ));
+    assert!(!body.is_empty());
+    for hit in &body {
+        let terms = hit["explain"]["brief_terms"].as_array().unwrap();
+        assert!(
+            terms
+                .iter()
+                .all(|t| !t["what"].as_str().unwrap().starts_with("title-lift")),
+            "{terms:?}"
+        );
+    }
     // Without --explain there is no explain field; text mode says why.
     let plain = hits_of(&query(dir.path(), "i", "grain corridor", &[]));
     assert!(plain[0].get("explain").is_none());
