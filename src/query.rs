@@ -18,7 +18,7 @@ use std::ops::Bound;
 use anyhow::Result;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhrasePrefixQuery,
-    PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery, TermSetQuery,
+    PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::query_grammar::Occur as GrammarOccur;
 use tantivy::query_grammar::{
@@ -166,9 +166,7 @@ pub fn explain_parts(
         for &section in &unit.sections {
             let field = fields.section_field(section);
             let query: Option<Box<dyn Query>> = if unit.prefix {
-                RegexQuery::from_pattern(&format!("{}.*", unit.words[0].1), field)
-                    .ok()
-                    .map(|q| Box::new(q) as Box<dyn Query>)
+                Some(prefix_query(field, &unit.words[0].1))
             } else {
                 let terms = unit
                     .words
@@ -516,6 +514,15 @@ fn title_lift(
             (w.clone(), Box::new(lift) as Box<dyn Query>)
         })
         .collect()
+}
+
+/// The briefs holding a word that starts with `prefix` in `field`, every
+/// such word of the index (a walk of the term dictionary's range, with no
+/// automaton to build), scored as a constant.
+fn prefix_query(field: Field, prefix: &str) -> Box<dyn Query> {
+    let mut query = PhrasePrefixQuery::new(vec![Term::from_field_text(field, prefix)]);
+    query.set_max_expansions(u32::MAX);
+    Box::new(query)
 }
 
 /// The query selecting briefs dated within `range`.
@@ -890,9 +897,7 @@ impl Builder<'_> {
             let words = analyse(&self.prefix_analyzer, lit.phrase.trim_end_matches('*'));
             return match words.as_slice() {
                 [] => None,
-                [(_, prefix)] => RegexQuery::from_pattern(&format!("{prefix}.*"), field)
-                    .ok()
-                    .map(|q| Box::new(q) as Box<dyn Query>),
+                [(_, prefix)] => Some(prefix_query(field, prefix)),
                 _ => {
                     let mut terms: Vec<(usize, Term)> =
                         analyse(&self.analyzer, lit.phrase.trim_end_matches('*'))

@@ -546,8 +546,30 @@ impl Searcher {
 
         let stats = self.stats(&searcher)?;
         let scorer = PassageScorer::new(&searcher, fields, &compiled.units, &stats);
-        let mut candidates: Vec<(f32, usize, usize, Brief, Chosen)> = Vec::new();
+        // The briefs are read from the store best first, and only while one
+        // can still place a passage among the first `want`: a passage scores
+        // at most its brief's score, and ties go to the earlier brief.
+        let mut briefs: Vec<Brief> = Vec::new();
+        let mut candidates: Vec<(f32, usize, usize, Chosen)> = Vec::new();
+        let mut scores: Vec<f32> = Vec::new();
         for (brief_rank, top) in collected.top.iter().enumerate() {
+            if candidates.len() >= want {
+                let full = match request.sort {
+                    Sort::Relevance => {
+                        scores.clear();
+                        scores.extend(candidates.iter().map(|c| c.0));
+                        let (_, nth, _) =
+                            scores.select_nth_unstable_by(want - 1, |a, b| b.total_cmp(a));
+                        *nth >= top.score
+                    }
+                    // By date, every passage of a brief comes after those of
+                    // the briefs before it.
+                    Sort::Date | Sort::DateDesc => true,
+                };
+                if full {
+                    break;
+                }
+            }
             let brief = self.brief_at(&searcher, top.address)?;
             for (order, chosen) in scorer
                 .choose(&brief, top, request.per_brief)
@@ -555,8 +577,9 @@ impl Searcher {
                 .enumerate()
             {
                 let score = top.score * (HIT_FLOOR + (1.0 - HIT_FLOOR) * chosen.relative);
-                candidates.push((score, brief_rank, order, brief.clone(), chosen));
+                candidates.push((score, brief_rank, order, chosen));
             }
+            briefs.push(brief);
         }
         // Highest score first; ties by brief rank, then the brief's order.
         // By date: the briefs' order, each brief's passages together.
@@ -569,12 +592,13 @@ impl Searcher {
             .then_with(|| a.2.cmp(&b.2))
         });
         let mut hits = Vec::new();
-        for (i, (score, brief_rank, _, brief, chosen)) in candidates
+        for (i, (score, brief_rank, _, chosen)) in candidates
             .into_iter()
             .skip(request.offset)
             .take(request.limit)
             .enumerate()
         {
+            let brief = &briefs[brief_rank];
             let text = brief
                 .passages()
                 .into_iter()
@@ -597,16 +621,16 @@ impl Searcher {
             hits.push(Hit {
                 rank: request.offset + i + 1,
                 score,
-                brief_id: brief.id,
-                path: brief.path,
-                title: brief.title,
-                source: brief.source,
-                date: brief.date,
+                brief_id: brief.id.clone(),
+                path: brief.path.clone(),
+                title: brief.title.clone(),
+                source: brief.source.clone(),
+                date: brief.date.clone(),
                 section,
                 ordinal: chosen.passage.ordinal(),
                 text,
                 snippet,
-                actors: brief.actors,
+                actors: brief.actors.clone(),
                 more: chosen.more,
                 explain,
             });
