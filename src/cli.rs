@@ -117,6 +117,9 @@ enum Sub {
         /// Order of the hits: relevance, date (oldest first) or -date (newest first); ties by relevance
         #[arg(long, value_name = "ORDER", default_value = "relevance", value_parser = parse_sort, allow_hyphen_values = true)]
         sort: Sort,
+        /// Count every matching passage (by default, where thousands of briefs match, their passages are estimated from a sample: "about N passages")
+        #[arg(long)]
+        exact_counts: bool,
         /// JSON Lines output
         #[arg(long)]
         json: bool,
@@ -384,6 +387,7 @@ impl Cli {
                 since,
                 until,
                 sort,
+                exact_counts,
                 json,
             } => {
                 let auto_corpus = default_corpus(&index);
@@ -403,6 +407,7 @@ impl Cli {
                         },
                         sort,
                         suggest: true,
+                        exact_counts,
                         ..SearchRequest::new(&query)
                     },
                     actor_names: actors,

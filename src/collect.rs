@@ -10,14 +10,17 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
+use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{Bm25Weight, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::SeekDangerResult;
 use tantivy::{
     DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, Term, TERMINATED,
 };
 
 use crate::brief::{PassageId, Section};
-use crate::query::Unit;
+use crate::query::{Unit, PROXIMITY_BOOSTS};
 use crate::schema::{
     Fields, BRIEF_KEY_COLUMN, DATE_COLUMN, PASSAGE_ACTORS_COLUMN, PASSAGE_ACTOR_MASK,
 };
@@ -27,6 +30,131 @@ use crate::tokenizer::PASSAGE_STRIDE;
 /// A prefix matches passages through at most this many of its words in one
 /// segment (the brief query itself expands it fully).
 const MAX_PREFIX_TERMS: usize = 64;
+
+/// Passages are counted exactly in the first `SAMPLE_HEAD` matching briefs
+/// of a segment, then in one brief of every `SAMPLE_STRIDE`, and estimated
+/// for the others from those, unless exact counts are asked for: reading
+/// every match's positions only to count its passages was most of the
+/// time of a query with thousands of matching briefs.
+pub(crate) const SAMPLE_HEAD: u64 = 256;
+pub(crate) const SAMPLE_STRIDE: u64 = 16;
+
+/// The extra score of briefs whose words stand together, asked of a brief
+/// only when it could enter the best: `bound` is the most it can add.
+pub(crate) struct Proximity {
+    /// Each clause's boost and its phrase in each section.
+    pub(crate) clauses: Vec<(Score, Vec<Box<dyn Weight>>)>,
+    /// Each section's field, the words, and their phrase's BM25 weight:
+    /// what bounds a brief's proximity (`query::proximity_sections`).
+    pub(crate) sections: Vec<(Field, Vec<Term>, Bm25Weight)>,
+}
+
+/// The words of a proximity phrase in one section of one segment, with
+/// their frequencies only: a brief's phrase there occurs no more often
+/// than its rarest word.
+struct SectionWords {
+    postings: Vec<SegmentPostings>,
+    norms: FieldNormReader,
+    weight: Bm25Weight,
+}
+
+/// A proximity phrase's scorer in one segment, asked only of some briefs:
+/// `seek_danger` checks a brief's positions without going on to the next
+/// brief that holds the phrase, as `seek` would.
+struct PhraseAt {
+    scorer: Box<dyn Scorer>,
+    /// No brief before this one holds the phrase.
+    next: DocId,
+}
+
+/// The proximity of one segment: each clause's boost and phrases.
+struct SegmentProximity {
+    clauses: Vec<(Score, Vec<PhraseAt>)>,
+    /// The sections where every word occurs in this segment.
+    sections: Vec<SectionWords>,
+}
+
+impl SegmentProximity {
+    fn new(proximity: &Proximity, reader: &SegmentReader) -> tantivy::Result<SegmentProximity> {
+        let mut clauses = Vec::new();
+        for (boost, weights) in &proximity.clauses {
+            let mut phrases = Vec::new();
+            for weight in weights {
+                let scorer = weight.scorer(reader, 1.0)?;
+                let next = scorer.doc();
+                phrases.push(PhraseAt { scorer, next });
+            }
+            clauses.push((*boost, phrases));
+        }
+        let mut sections = Vec::new();
+        'sections: for (field, terms, weight) in &proximity.sections {
+            let inverted = reader.inverted_index(*field)?;
+            let mut postings = Vec::new();
+            for term in terms {
+                match inverted.read_postings(term, IndexRecordOption::WithFreqs)? {
+                    Some(p) => postings.push(p),
+                    None => continue 'sections,
+                }
+            }
+            sections.push(SectionWords {
+                postings,
+                norms: reader.get_fieldnorms_reader(*field)?,
+                weight: weight.clone(),
+            });
+        }
+        Ok(SegmentProximity { clauses, sections })
+    }
+
+    /// The most `doc` can gain: in each section where it holds every word,
+    /// its phrase's score at the frequency of its rarest word there, the
+    /// best section's with every clause's boost. Calls come in increasing
+    /// order of `doc`.
+    fn bound(&mut self, doc: DocId) -> Score {
+        let mut best: Score = 0.0;
+        'sections: for section in &mut self.sections {
+            let mut rarest = u32::MAX;
+            for postings in &mut section.postings {
+                if postings.doc() < doc {
+                    postings.seek(doc);
+                }
+                if postings.doc() != doc {
+                    continue 'sections;
+                }
+                rarest = rarest.min(postings.term_freq());
+            }
+            let norm = section.norms.fieldnorm_id(doc);
+            best = best.max(section.weight.score(norm, rarest));
+        }
+        // Room for the rounding of sums in another order.
+        best * PROXIMITY_BOOSTS * 1.001
+    }
+
+    /// What `doc` gains: each clause's best phrase score, boosted. Calls
+    /// come in increasing order of `doc`.
+    fn score(&mut self, doc: DocId) -> Score {
+        let mut total = 0.0;
+        for (boost, phrases) in &mut self.clauses {
+            let mut best: Option<Score> = None;
+            for phrase in phrases.iter_mut() {
+                if doc < phrase.next {
+                    continue;
+                }
+                match phrase.scorer.seek_danger(doc) {
+                    SeekDangerResult::Found => {
+                        let score = phrase.scorer.score();
+                        best = Some(best.map_or(score, |b: Score| b.max(score)));
+                        phrase.next = doc + 1;
+                    }
+                    SeekDangerResult::SeekLowerBound(next) => phrase.next = next,
+                }
+            }
+            if let Some(best) = best {
+                total += best * *boost;
+            }
+        }
+        total
+    }
+}
 
 /// Brief keys are FNV hashes and facet ordinals small integers: one
 /// multiplication spreads both, where SipHash would hash them again.
@@ -91,6 +219,19 @@ fn rank_order(a: (i64, Score, u64), b: (i64, Score, u64)) -> Ordering {
         .then_with(|| a.2.cmp(&b.2))
 }
 
+/// Whether a brief of this sort key and score ranks before `worst`, its
+/// key read (`brief_key`) only on a tie, as `rank_order` orders them.
+fn beats(key: i64, score: Score, brief_key: &dyn Fn() -> u64, worst: &TopBrief) -> bool {
+    match key
+        .cmp(&worst.sort_key)
+        .then_with(|| worst.score.total_cmp(&score))
+    {
+        Ordering::Less => true,
+        Ordering::Greater => false,
+        Ordering::Equal => brief_key() < worst.brief_key,
+    }
+}
+
 /// The sort key of a brief with this date under `sort`.
 fn sort_key(sort: Sort, date: Option<i64>) -> i64 {
     match (sort, date) {
@@ -133,6 +274,8 @@ pub(crate) struct PassageActorFilter {
 pub(crate) struct Collected {
     pub(crate) briefs: u64,
     pub(crate) passages: u64,
+    /// Whether `passages` was counted brief by brief, not estimated.
+    pub(crate) passages_exact: bool,
     /// The keys of every matching brief, when asked for (actor counts).
     pub(crate) keys: KeySet,
     /// The best `want` briefs, best first.
@@ -159,6 +302,10 @@ pub(crate) struct BriefCollector {
     /// with `want` 0 and no passage-actor filter, only briefs are counted
     /// (`passages` stays 0): no positions are read and nothing is scored.
     pub(crate) count_passages: bool,
+    /// Count every matching brief's passages, never estimate them.
+    pub(crate) exact_counts: bool,
+    /// The proximity score, added to the briefs that could enter the best.
+    pub(crate) proximity: Option<Arc<Proximity>>,
 }
 
 impl BriefCollector {
@@ -185,6 +332,15 @@ pub(crate) struct SegmentBriefs {
     passage_actor_column: Option<Column<u64>>,
     filter: Option<Arc<PassageActorFilter>>,
     postings: Vec<UnitPostings>,
+    /// The segment's proximity, asked of the briefs that could enter.
+    proximity: Option<SegmentProximity>,
+    /// Passages are counted in a sample of the briefs (see `SAMPLE_HEAD`).
+    estimate: bool,
+    /// Briefs past the head of the sample, those of them whose passages
+    /// were counted, and the passages they hold.
+    tail_briefs: u64,
+    tail_sampled: u64,
+    tail_passages: u64,
     /// For a query without words (`*`), which matches briefs as a whole:
     /// the column of their passage counts.
     shape: Option<Column<u64>>,
@@ -239,16 +395,30 @@ impl Collector for BriefCollector {
             Some(_) => Some(fast.u64(PASSAGE_ACTORS_COLUMN)?),
             None => None,
         };
+        let proximity = match (&self.proximity, self.want > 0) {
+            (Some(p), true) => Some(SegmentProximity::new(p, reader)?),
+            _ => None,
+        };
+        let shape = match self.units.is_empty() && self.reads_passages() {
+            true => Some(fast.u64(crate::schema::SHAPE_COLUMN)?),
+            false => None,
+        };
+        let estimate = !self.exact_counts
+            && self.count_passages
+            && self.passage_actors.is_none()
+            && shape.is_none();
         Ok(SegmentBriefs {
             segment,
+            proximity,
+            estimate,
+            tail_briefs: 0,
+            tail_sampled: 0,
+            tail_passages: 0,
             brief_key: fast.u64(BRIEF_KEY_COLUMN)?,
             passage_actor_column,
             filter: self.passage_actors.clone(),
             postings,
-            shape: match self.units.is_empty() && self.reads_passages() {
-                true => Some(fast.u64(crate::schema::SHAPE_COLUMN)?),
-                false => None,
-            },
+            shape,
             want: self.want,
             keep_keys: self.keep_keys,
             sort: self.sort,
@@ -278,6 +448,7 @@ impl Collector for BriefCollector {
         let mut out = Collected {
             briefs: 0,
             passages: 0,
+            passages_exact: true,
             keys: KeySet::default(),
             top: Vec::new(),
             dates: Vec::new(),
@@ -286,6 +457,7 @@ impl Collector for BriefCollector {
         for fruit in fruits {
             out.briefs += fruit.briefs;
             out.passages += fruit.passages;
+            out.passages_exact &= fruit.passages_exact;
             out.dates.extend(fruit.dates);
             out.undated += fruit.undated;
             out.keys.extend(fruit.keys);
@@ -293,8 +465,21 @@ impl Collector for BriefCollector {
         }
         out.top.sort_by(TopBrief::rank_cmp);
         out.top.truncate(self.want);
+        if !out.passages_exact {
+            out.passages = round_estimate(out.passages);
+        }
         Ok(out)
     }
+}
+
+/// An estimated count to two significant digits (54,420 -> 54,000): no
+/// more is known of it.
+fn round_estimate(n: u64) -> u64 {
+    let mut unit = 1;
+    while n / unit >= 100 {
+        unit *= 10;
+    }
+    (n + unit / 2) / unit * unit
 }
 
 /// The postings (with positions) of a unit's words in one field of one
@@ -465,30 +650,51 @@ impl SegmentCollector for SegmentBriefs {
     type Fruit = Collected;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        self.match_passages(doc);
+        // Whether this brief's passages are counted one by one.
+        let counted = match self.estimate {
+            false => true,
+            true if self.briefs < SAMPLE_HEAD => true,
+            true => {
+                self.tail_briefs += 1;
+                (self.tail_briefs - 1).is_multiple_of(SAMPLE_STRIDE)
+            }
+        };
+        if counted {
+            self.match_passages(doc);
+        }
         if self.filter.is_some() {
             self.filter_by_passage_actors(doc);
             if self.matched.is_empty() {
                 return;
             }
         }
-        let brief_key = self.brief_key.first(doc).unwrap_or_default();
+        // The brief key breaks ties: read only where one is to be broken.
+        let column = &self.brief_key;
+        let brief_key = || column.first(doc).unwrap_or_default();
         self.briefs += 1;
-        let mut distinct = 0;
-        let mut last = None;
-        for m in &self.matched {
-            if last != Some(m.passage) {
-                distinct += 1;
-                last = Some(m.passage);
+        if counted {
+            let mut distinct = 0;
+            let mut last = None;
+            for m in &self.matched {
+                if last != Some(m.passage) {
+                    distinct += 1;
+                    last = Some(m.passage);
+                }
+            }
+            if let Some(shape) = &self.shape {
+                let value = shape.first(doc).unwrap_or_default();
+                distinct = crate::schema::shape_counts(value).iter().sum();
+            }
+            match self.estimate && self.tail_briefs > 0 {
+                true => {
+                    self.tail_sampled += 1;
+                    self.tail_passages += distinct;
+                }
+                false => self.passages += distinct,
             }
         }
-        if let Some(shape) = &self.shape {
-            let value = shape.first(doc).unwrap_or_default();
-            distinct = crate::schema::shape_counts(value).iter().sum();
-        }
-        self.passages += distinct;
         if self.keep_keys {
-            self.keys.insert(brief_key);
+            self.keys.insert(brief_key());
         }
         let date = self.date.as_ref().and_then(|column| column.first(doc));
         if self.keep_dates {
@@ -501,32 +707,58 @@ impl SegmentCollector for SegmentBriefs {
             return;
         }
         let key = sort_key(self.sort, date);
-        let candidate = |matched: &[Matched]| TopBrief {
+        let mut score = score;
+        if let Some(proximity) = &mut self.proximity {
+            // A brief that could not enter the best even with the most
+            // proximity can add is not asked for it.
+            let could = match self.heap.peek() {
+                Some(Reverse(worst)) if self.heap.len() >= self.want => {
+                    beats(key, score + proximity.bound(doc), &brief_key, &worst.0)
+                }
+                _ => true,
+            };
+            if !could {
+                return;
+            }
+            score += proximity.score(doc);
+        }
+        let enters = match self.heap.peek() {
+            Some(Reverse(worst)) if self.heap.len() >= self.want => {
+                beats(key, score, &brief_key, &worst.0)
+            }
+            _ => true,
+        };
+        if !enters {
+            return;
+        }
+        let brief_key = brief_key();
+        if !counted {
+            self.match_passages(doc);
+        }
+        if self.heap.len() >= self.want {
+            self.heap.pop();
+        }
+        self.heap.push(Reverse(Ranked(TopBrief {
             sort_key: key,
             score,
             brief_key,
             address: DocAddress::new(self.segment, doc),
-            matched: matched.to_vec(),
-        };
-        if self.heap.len() < self.want {
-            self.heap.push(Reverse(Ranked(candidate(&self.matched))));
-        } else if let Some(Reverse(worst)) = self.heap.peek() {
-            let worst = &worst.0;
-            let better = rank_order(
-                (key, score, brief_key),
-                (worst.sort_key, worst.score, worst.brief_key),
-            ) == Ordering::Less;
-            if better {
-                self.heap.pop();
-                self.heap.push(Reverse(Ranked(candidate(&self.matched))));
-            }
-        }
+            matched: self.matched.clone(),
+        })));
     }
 
     fn harvest(self) -> Collected {
+        let estimated = match self.tail_sampled {
+            0 => 0,
+            sampled => {
+                let per_brief = self.tail_passages as f64 / sampled as f64;
+                (per_brief * self.tail_briefs as f64).round() as u64
+            }
+        };
         Collected {
             briefs: self.briefs,
-            passages: self.passages,
+            passages: self.passages + estimated,
+            passages_exact: self.tail_briefs == self.tail_sampled,
             keys: self.keys,
             top: self.heap.into_iter().map(|Reverse(Ranked(b))| b).collect(),
             dates: self.dates,
@@ -569,4 +801,20 @@ pub(crate) fn brief_actor_counts(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_estimate;
+
+    #[test]
+    fn estimates_keep_two_significant_digits() {
+        assert_eq!(round_estimate(7), 7);
+        assert_eq!(round_estimate(99), 99);
+        assert_eq!(round_estimate(104), 100);
+        assert_eq!(round_estimate(105), 110);
+        assert_eq!(round_estimate(1_994), 2_000);
+        assert_eq!(round_estimate(54_420), 54_000);
+        assert_eq!(round_estimate(995_000), 1_000_000);
+    }
 }

@@ -52,6 +52,9 @@ struct SummaryLine<'a> {
     kind: &'static str,
     passages: u64,
     briefs: u64,
+    /// False where `passages` is estimated from a sample of the matching
+    /// briefs (to two significant digits); `--exact-counts` counts them.
+    exact: bool,
     elapsed_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     facets: Option<Vec<FacetLine<'a>>>,
@@ -158,6 +161,7 @@ fn summary_line(results: &SearchResults, elapsed_ms: f64) -> SummaryLine<'_> {
         kind: "summary",
         passages: results.passages,
         briefs: results.briefs,
+        exact: results.passages_exact,
         elapsed_ms,
         facets: results
             .facets
@@ -224,7 +228,8 @@ pub fn print_results(
             };
             writeln!(
                 out,
-                "{} passage{} in {} brief{}{dated}{shown} ({elapsed_ms:.1} ms)",
+                "{}{} passage{} in {} brief{}{dated}{shown} ({elapsed_ms:.1} ms)",
+                if results.passages_exact { "" } else { "about " },
                 results.passages,
                 plural(results.passages),
                 results.briefs,
@@ -863,6 +868,7 @@ mod tests {
         let results = SearchResults {
             hits: vec![hit()],
             passages: 4,
+            passages_exact: true,
             briefs: 2,
             facets: None,
             years: None,
@@ -885,7 +891,25 @@ mod tests {
         assert_eq!(lines[0]["highlights"][0][0], 4);
         assert_eq!(lines[1]["type"], "summary");
         assert_eq!(lines[1]["passages"], 4);
+        assert_eq!(lines[1]["exact"], true);
         assert_eq!(lines[1]["elapsed_ms"], 0.512);
+        // An estimated count says so, in JSON and in text.
+        let estimated = SearchResults {
+            passages: 54_000,
+            passages_exact: false,
+            ..results
+        };
+        let mut out = Vec::new();
+        print_results(&mut out, &estimated, Format::Json).unwrap();
+        let last = String::from_utf8(out).unwrap();
+        let summary: serde_json::Value =
+            serde_json::from_str(last.lines().last().unwrap()).unwrap();
+        assert_eq!(summary["exact"], false);
+        assert_eq!(summary["passages"], 54_000);
+        let mut out = Vec::new();
+        print_results(&mut out, &estimated, Format::Text { color: false }).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("about 54000 passages in 2 briefs"), "{text}");
     }
 
     #[test]
@@ -893,6 +917,7 @@ mod tests {
         let results = SearchResults {
             hits: vec![hit()],
             passages: 1,
+            passages_exact: true,
             briefs: 1,
             facets: None,
             years: None,

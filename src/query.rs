@@ -17,8 +17,8 @@ use std::ops::Bound;
 
 use anyhow::Result;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhrasePrefixQuery,
-    PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, Bm25StatisticsProvider, Bm25Weight, BooleanQuery, BoostQuery, EmptyQuery, Occur,
+    PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::query_grammar::Occur as GrammarOccur;
 use tantivy::query_grammar::{
@@ -52,6 +52,8 @@ const ADJACENT_BOOST: f32 = 0.5;
 /// in one passage.
 const NEAR_BOOST: f32 = 0.25;
 pub const NEAR_SLOP: u32 = 6;
+/// The proximity clauses: each slop with its boost.
+const PROXIMITY: [(u32, f32); 2] = [(0, ADJACENT_BOOST), (NEAR_SLOP, NEAR_BOOST)];
 
 /// Weight of a word's BM25 in the title field alone, with the titles' own
 /// statistics (idf among titles, length against other titles), added to
@@ -115,6 +117,10 @@ impl Unit {
 pub struct CompiledQuery {
     /// Selects and ranks briefs.
     pub query: Box<dyn Query>,
+    /// What briefs gain where the words of the query stand together, added
+    /// to `query`'s score: for each clause, its boost times the best score
+    /// of its phrase among the sections (none for fewer than two words).
+    pub proximity: Vec<(f32, Vec<Box<dyn Query>>)>,
     /// What passages are matched by, positive only, without repeats.
     pub units: Vec<Unit>,
     /// Highlighting per section.
@@ -190,7 +196,7 @@ pub fn explain_parts(
         let words = compiled.bare_words.join(" ");
         for &section in &compiled.sections {
             let field = fields.section_field(section);
-            for (slop, boost) in [(0, ADJACENT_BOOST), (NEAR_SLOP, NEAR_BOOST)] {
+            for (slop, boost) in PROXIMITY {
                 let phrase = phrase_query(field, &compiled.bare_words, slop);
                 let what = if slop == 0 {
                     format!("together:\"{words}\"")
@@ -449,9 +455,9 @@ pub fn compile_with(
     } = walk;
 
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+    let mut proximity: Vec<(f32, Vec<Box<dyn Query>>)> = Vec::new();
     if bare_words.len() >= 2 {
-        // The best section where the words stand together counts, once.
-        for (slop, boost) in [(0, ADJACENT_BOOST), (NEAR_SLOP, NEAR_BOOST)] {
+        for (slop, boost) in PROXIMITY {
             let phrases: Vec<Box<dyn Query>> = sections
                 .iter()
                 .map(|&section| {
@@ -459,11 +465,7 @@ pub fn compile_with(
                     Box::new(phrase) as Box<dyn Query>
                 })
                 .collect();
-            let best = DisjunctionMaxQuery::new(phrases);
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(best), boost)),
-            ));
+            proximity.push((boost, phrases));
         }
     }
     for (_, lift) in title_lift(fields, &sections, &bare_words) {
@@ -480,6 +482,7 @@ pub fn compile_with(
     drop(builder);
     Ok(CompiledQuery {
         query,
+        proximity,
         units,
         plans,
         sections,
@@ -489,6 +492,37 @@ pub fn compile_with(
         words,
     })
 }
+
+/// What bounds the proximity of `compiled` in each searched section: the
+/// section's field, the query's words there, and the BM25 weight of their
+/// phrase (tantivy's, as its phrase scorer has it); with `PROXIMITY_BOOSTS`,
+/// what a brief can gain at most, from its words' frequencies alone (a
+/// phrase occurs no more often than its rarest word, and its score rises
+/// with its frequency).
+pub fn proximity_sections(
+    stats: &dyn Bm25StatisticsProvider,
+    fields: &Fields,
+    compiled: &CompiledQuery,
+) -> tantivy::Result<Vec<(Field, Vec<Term>, Bm25Weight)>> {
+    let mut out = Vec::new();
+    if compiled.proximity.is_empty() {
+        return Ok(out);
+    }
+    for &section in &compiled.sections {
+        let field = fields.section_field(section);
+        let terms: Vec<Term> = compiled
+            .bare_words
+            .iter()
+            .map(|w| Term::from_field_text(field, w))
+            .collect();
+        let weight = Bm25Weight::for_terms(stats, &terms)?;
+        out.push((field, terms, weight));
+    }
+    Ok(out)
+}
+
+/// The proximity clauses' boosts together.
+pub const PROXIMITY_BOOSTS: f32 = ADJACENT_BOOST + NEAR_BOOST;
 
 /// The title lift of each bare word (once each), when titles are searched:
 /// its BM25 in the title field, weighted by `TITLE_LIFT`.

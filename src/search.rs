@@ -18,13 +18,18 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    Bm25StatisticsProvider, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, Query,
+    TermQuery,
+};
 use tantivy::schema::{Facet, IndexRecordOption, TantivyDocument, Value};
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Term};
 
 use crate::brief::{Brief, PassageId, Section};
-use crate::collect::{brief_actor_counts, BriefCollector, Matched, PassageActorFilter, TopBrief};
+use crate::collect::{
+    brief_actor_counts, BriefCollector, Matched, PassageActorFilter, Proximity, TopBrief,
+};
 use crate::query::{self, CompiledQuery, HighlightPlan, Unit};
 use crate::schema::{self, Fields, PASSAGE_ACTOR_MASK};
 use crate::snippet::{self, Snippet};
@@ -102,6 +107,9 @@ pub struct SearchRequest {
     /// Suggest a corrected query when a word is not in the index or few
     /// briefs match.
     pub suggest: bool,
+    /// Count every matching brief's passages instead of estimating their
+    /// number from a sample where thousands of briefs match.
+    pub exact_counts: bool,
 }
 
 impl SearchRequest {
@@ -122,6 +130,7 @@ impl SearchRequest {
             dates: DateRange::default(),
             sort: Sort::Relevance,
             suggest: false,
+            exact_counts: false,
         }
     }
 }
@@ -240,8 +249,10 @@ pub struct BriefHighlights {
 pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Passages that hold a match (a word, a prefix's word or a whole
-    /// phrase) in the matching briefs, all of them.
+    /// phrase) in the matching briefs, all of them: counted, or estimated
+    /// from a sample of the briefs where many match (`passages_exact`).
     pub passages: u64,
+    pub passages_exact: bool,
     /// Matching briefs, all of them.
     pub briefs: u64,
     /// Actor counts over the matching briefs, when asked for.
@@ -260,6 +271,56 @@ pub struct SearchResults {
     /// A corrected query that finds more, when one was asked for and found.
     pub suggestion: Option<Suggestion>,
     pub elapsed_ms: f64,
+}
+
+/// The index's statistics for BM25, each asked of the segments once per
+/// search: the words of a query are asked for by its BM25F, its title
+/// lift, its phrases and the proximity bound, in every section.
+struct CachedStats<'a> {
+    searcher: &'a tantivy::Searcher,
+    docs: std::cell::Cell<Option<u64>>,
+    tokens: std::cell::RefCell<HashMap<tantivy::schema::Field, u64>>,
+    freqs: std::cell::RefCell<HashMap<Term, u64>>,
+}
+
+impl<'a> CachedStats<'a> {
+    fn new(searcher: &'a tantivy::Searcher) -> CachedStats<'a> {
+        CachedStats {
+            searcher,
+            docs: std::cell::Cell::new(None),
+            tokens: Default::default(),
+            freqs: Default::default(),
+        }
+    }
+}
+
+impl Bm25StatisticsProvider for CachedStats<'_> {
+    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
+        if let Some(&n) = self.tokens.borrow().get(&field) {
+            return Ok(n);
+        }
+        let n = self.searcher.total_num_tokens(field)?;
+        self.tokens.borrow_mut().insert(field, n);
+        Ok(n)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        if let Some(n) = self.docs.get() {
+            return Ok(n);
+        }
+        let n = self.searcher.total_num_docs()?;
+        self.docs.set(Some(n));
+        Ok(n)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        if let Some(&n) = self.freqs.borrow().get(term) {
+            return Ok(n);
+        }
+        let n = self.searcher.doc_freq(term)?;
+        self.freqs.borrow_mut().insert(term.clone(), n);
+        Ok(n)
+    }
 }
 
 /// "Did you mean": a corrected query and what it finds.
@@ -459,8 +520,32 @@ impl Searcher {
                 any: request.any_actor,
             })
         });
+        // Every part of the query asks for the same words' statistics.
+        let stats = CachedStats::new(searcher);
+        let proximity = match !compiled.proximity.is_empty() && want > 0 {
+            true => {
+                let weights = || -> tantivy::Result<Proximity> {
+                    let mut clauses = Vec::new();
+                    for (boost, phrases) in &compiled.proximity {
+                        let mut weights = Vec::new();
+                        for phrase in phrases {
+                            let scoring =
+                                EnableScoring::enabled_from_statistics_provider(&stats, searcher);
+                            weights.push(phrase.weight(scoring)?);
+                        }
+                        clauses.push((*boost, weights));
+                    }
+                    let sections = query::proximity_sections(&stats, fields, compiled)?;
+                    Ok(Proximity { clauses, sections })
+                };
+                Some(Arc::new(weights().map_err(|e| self.damaged(&e))?))
+            }
+            false => None,
+        };
         let collector = BriefCollector {
             want,
+            exact_counts: request.exact_counts,
+            proximity,
             units: Arc::new(compiled.units.clone()),
             fields: fields.clone(),
             passage_actors,
@@ -471,7 +556,7 @@ impl Searcher {
         };
         if !dates.is_set() {
             let collected = searcher
-                .search(base.as_ref(), &collector)
+                .search_with_statistics_provider(base.as_ref(), &collector, &stats)
                 .map_err(|e| self.damaged(&e))?;
             return Ok(Matching {
                 collected,
@@ -488,7 +573,7 @@ impl Searcher {
             ),
         ]);
         let collected = searcher
-            .search(&filtered, &collector)
+            .search_with_statistics_provider(&filtered, &collector, &stats)
             .map_err(|e| self.damaged(&e))?;
         // The briefs the filter leaves out for having no date at all.
         let undated = BooleanQuery::new(vec![
@@ -657,6 +742,7 @@ impl Searcher {
         Ok(SearchResults {
             hits,
             passages: collected.passages,
+            passages_exact: collected.passages_exact,
             briefs: collected.briefs,
             facets,
             years,

@@ -481,3 +481,58 @@ fn parse_prints_the_parsers_view() {
     assert_eq!(code(&missing), 2);
     assert!(stderr(&missing).contains("nope.txt"));
 }
+
+#[test]
+fn passages_of_many_matching_briefs_are_estimated_and_said_so_unless_exact_counts() {
+    let dir = TempDir::new().unwrap();
+    // 1,000 briefs, each with the word in one, two or three paragraphs.
+    let mut lines = String::new();
+    let mut total = 0;
+    for i in 0..1000 {
+        let with = i % 3 + 1;
+        total += with;
+        let mut paragraphs = Vec::new();
+        for p in 0..4 {
+            paragraphs.push(match p < with {
+                true => format!("Paragraph {p} of note {i} is about a tariff on steel."),
+                false => format!("Paragraph {p} of note {i} is about something else."),
+            });
+        }
+        let record = serde_json::json!({
+            "id": format!("note-{i}"),
+            "title": format!("Note {i}"),
+            "body": paragraphs.join("\n\n"),
+        });
+        lines.push_str(&record.to_string());
+        lines.push('\n');
+    }
+    write(&dir.path().join("c"), "notes.jsonl", &lines);
+    let out = briefs(dir.path(), &["index", "c", "--index", "i"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    let exact = query(dir.path(), "i", "tariff", &["--exact-counts"]);
+    let counted = summary(&exact);
+    assert_eq!(counted["briefs"], 1000);
+    assert_eq!(counted["passages"], total);
+    assert_eq!(counted["exact"], true);
+
+    let estimated = query(dir.path(), "i", "tariff", &[]);
+    let about = summary(&estimated);
+    assert_eq!(about["briefs"], 1000, "briefs are always counted");
+    assert_eq!(about["exact"], false);
+    let n = about["passages"].as_u64().unwrap();
+    assert!(n.abs_diff(total) * 20 <= total, "{n} against {total}");
+    assert_eq!(n % 10, 0, "two significant digits: {n}");
+    // The hits are the same either way.
+    assert_eq!(hits(&exact), hits(&estimated));
+    // Text output says the count is an estimate.
+    let text = briefs(dir.path(), &["query", "tariff", "--index", "i"]);
+    assert!(
+        stdout(&text).contains(&format!("about {n} passages in 1000 briefs")),
+        "{}",
+        stdout(&text)
+    );
+    // Few matching briefs are always counted exactly.
+    let few = summary(&query(dir.path(), "i", "tariff \"note 7\"", &[]));
+    assert_eq!(few["exact"], true);
+}

@@ -38,7 +38,8 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 /// A line of the query file: the query, then tab-separated options
 /// `--actor NAME`, `--any-actor`, `--actor-in passage`, `--section S`,
-/// `--facets`, `--since DATE`, `--until DATE`, `--sort ORDER`, `--suggest`.
+/// `--facets`, `--since DATE`, `--until DATE`, `--sort ORDER`, `--suggest`,
+/// `--exact-counts`.
 fn request_of(line: &str, limit: usize, gazetteer: &Gazetteer) -> Result<SearchRequest> {
     let mut parts = line.split('\t');
     let mut request = SearchRequest::new(parts.next().unwrap_or_default().trim());
@@ -53,6 +54,7 @@ fn request_of(line: &str, limit: usize, gazetteer: &Gazetteer) -> Result<SearchR
             "--actor-in" => request.actor_in_passage = value == "passage",
             "--facets" => request.facets = true,
             "--suggest" => request.suggest = true,
+            "--exact-counts" => request.exact_counts = true,
             "--since" => {
                 request.dates.from = Some(
                     crate::when::span(value)

@@ -237,6 +237,7 @@ fn search_ask(params: &Params) -> Result<SearchAsk, ApiError> {
     request.any_actor = params.flag("any_actor")?;
     request.facets = params.flag("facets")?;
     request.explain = params.flag("explain")?;
+    request.exact_counts = params.flag("exact_counts")?;
     request.suggest = true;
     if let Some(sort) = params.one("sort").filter(|s| !s.is_empty()) {
         request.sort = Sort::parse(sort).map_err(ApiError::bad)?;

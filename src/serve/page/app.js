@@ -214,7 +214,7 @@ async function renderSearch(state) {
   const first = (state.page - 1) * PAGE_SIZE + 1;
   const shown = data.hits.length
     ? `, showing ${first}–${first + data.hits.length - 1}` : "";
-  status.textContent = `${sum.passages} passage${sum.passages === 1 ? "" : "s"} in ${sum.briefs} brief${sum.briefs === 1 ? "" : "s"}${shown} (${sum.elapsed_ms} ms)`;
+  status.textContent = `${sum.exact === false ? "about " : ""}${sum.passages} passage${sum.passages === 1 ? "" : "s"} in ${sum.briefs} brief${sum.briefs === 1 ? "" : "s"}${shown} (${sum.elapsed_ms} ms)`;
   renderHits(state, data.hits);
   renderFacets(state, data.facet_kinds || []);
   renderPager(state, data);
