@@ -20,7 +20,7 @@ use tantivy::{
 };
 
 use crate::brief::{PassageId, Section};
-use crate::query::{Unit, PROXIMITY_BOOSTS};
+use crate::query::Unit;
 use crate::schema::{
     Fields, BRIEF_KEY_COLUMN, DATE_COLUMN, PASSAGE_ACTORS_COLUMN, PASSAGE_ACTOR_MASK,
 };
@@ -42,12 +42,18 @@ pub(crate) const SAMPLE_STRIDE: u64 = 16;
 /// The extra score of briefs whose words stand together, asked of a brief
 /// only when it could enter the best: `bound` is the most it can add.
 pub(crate) struct Proximity {
-    /// Each clause's boost and its phrase in each section.
-    pub(crate) clauses: Vec<(Score, Vec<Box<dyn Weight>>)>,
+    /// Each clause's boost, whether its phrase is bounded by its rarest
+    /// word's frequency (`query::ProximityClause`), and its phrase in each
+    /// section.
+    pub(crate) clauses: Vec<ProximityWeights>,
     /// Each section's field, the words, and their phrase's BM25 weight:
     /// what bounds a brief's proximity (`query::proximity_sections`).
     pub(crate) sections: Vec<(Field, Vec<Term>, Bm25Weight)>,
 }
+
+/// A proximity clause's boost, whether its phrase is bounded by its rarest
+/// word, and its phrase's weight in each section.
+pub(crate) type ProximityWeights = (Score, bool, Vec<Box<dyn Weight>>);
 
 /// The words of a proximity phrase in one section of one segment, with
 /// their frequencies only: a brief's phrase there occurs no more often
@@ -69,7 +75,7 @@ struct PhraseAt {
 
 /// The proximity of one segment: each clause's boost and phrases.
 struct SegmentProximity {
-    clauses: Vec<(Score, Vec<PhraseAt>)>,
+    clauses: Vec<(Score, bool, Vec<PhraseAt>)>,
     /// The sections where every word occurs in this segment.
     sections: Vec<SectionWords>,
 }
@@ -77,14 +83,14 @@ struct SegmentProximity {
 impl SegmentProximity {
     fn new(proximity: &Proximity, reader: &SegmentReader) -> tantivy::Result<SegmentProximity> {
         let mut clauses = Vec::new();
-        for (boost, weights) in &proximity.clauses {
+        for (boost, by_rarest, weights) in &proximity.clauses {
             let mut phrases = Vec::new();
             for weight in weights {
                 let scorer = weight.scorer(reader, 1.0)?;
                 let next = scorer.doc();
                 phrases.push(PhraseAt { scorer, next });
             }
-            clauses.push((*boost, phrases));
+            clauses.push((*boost, *by_rarest, phrases));
         }
         let mut sections = Vec::new();
         'sections: for (field, terms, weight) in &proximity.sections {
@@ -105,14 +111,15 @@ impl SegmentProximity {
         Ok(SegmentProximity { clauses, sections })
     }
 
-    /// The most `doc` can gain: in each section where it holds every word,
-    /// its phrase's score at the frequency of its rarest word there, the
-    /// best section's with every clause's boost. Calls come in increasing
+    /// The most `doc` can gain: for each clause, in each section where the
+    /// brief holds every word, its phrase's score at the frequency of the
+    /// rarest word there (or of the most frequent, see `by_rarest`), the
+    /// best section's with the clause's boost. Calls come in increasing
     /// order of `doc`.
     fn bound(&mut self, doc: DocId) -> Score {
-        let mut best: Score = 0.0;
+        let (mut by_rarest, mut by_commonest): (Score, Score) = (0.0, 0.0);
         'sections: for section in &mut self.sections {
-            let mut rarest = u32::MAX;
+            let (mut rarest, mut commonest) = (u32::MAX, 0);
             for postings in &mut section.postings {
                 if postings.doc() < doc {
                     postings.seek(doc);
@@ -121,19 +128,26 @@ impl SegmentProximity {
                     continue 'sections;
                 }
                 rarest = rarest.min(postings.term_freq());
+                commonest = commonest.max(postings.term_freq());
             }
             let norm = section.norms.fieldnorm_id(doc);
-            best = best.max(section.weight.score(norm, rarest));
+            by_rarest = by_rarest.max(section.weight.score(norm, rarest));
+            by_commonest = by_commonest.max(section.weight.score(norm, commonest));
         }
+        let bound: Score = self
+            .clauses
+            .iter()
+            .map(|(boost, rarest, _)| boost * if *rarest { by_rarest } else { by_commonest })
+            .sum();
         // Room for the rounding of sums in another order.
-        best * PROXIMITY_BOOSTS * 1.001
+        bound * 1.001
     }
 
     /// What `doc` gains: each clause's best phrase score, boosted. Calls
     /// come in increasing order of `doc`.
     fn score(&mut self, doc: DocId) -> Score {
         let mut total = 0.0;
-        for (boost, phrases) in &mut self.clauses {
+        for (boost, _, phrases) in &mut self.clauses {
             let mut best: Option<Score> = None;
             for phrase in phrases.iter_mut() {
                 if doc < phrase.next {

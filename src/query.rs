@@ -120,7 +120,7 @@ pub struct CompiledQuery {
     /// What briefs gain where the words of the query stand together, added
     /// to `query`'s score: for each clause, its boost times the best score
     /// of its phrase among the sections (none for fewer than two words).
-    pub proximity: Vec<(f32, Vec<Box<dyn Query>>)>,
+    pub proximity: Vec<ProximityClause>,
     /// What passages are matched by, positive only, without repeats.
     pub units: Vec<Unit>,
     /// Highlighting per section.
@@ -209,6 +209,15 @@ pub fn explain_parts(
         }
     }
     out
+}
+
+/// One proximity clause: its boost, its phrase in each searched section,
+/// and whether its phrase occurs in a section no more often than the
+/// rarest of its words there (else no more often than the most frequent).
+pub struct ProximityClause {
+    pub boost: f32,
+    pub by_rarest: bool,
+    pub phrases: Vec<Box<dyn Query>>,
 }
 
 /// A query the user must fix; the message says how.
@@ -455,7 +464,7 @@ pub fn compile_with(
     } = walk;
 
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
-    let mut proximity: Vec<(f32, Vec<Box<dyn Query>>)> = Vec::new();
+    let mut proximity: Vec<ProximityClause> = Vec::new();
     if bare_words.len() >= 2 {
         for (slop, boost) in PROXIMITY {
             let phrases: Vec<Box<dyn Query>> = sections
@@ -465,7 +474,14 @@ pub fn compile_with(
                     Box::new(phrase) as Box<dyn Query>
                 })
                 .collect();
-            proximity.push((boost, phrases));
+            proximity.push(ProximityClause {
+                boost,
+                // tantivy counts a phrase of three words or more with slop
+                // by its last word's positions, which can outnumber the
+                // rarest word's.
+                by_rarest: slop == 0 || bare_words.len() <= 2,
+                phrases,
+            });
         }
     }
     for (_, lift) in title_lift(fields, &sections, &bare_words) {
@@ -495,10 +511,10 @@ pub fn compile_with(
 
 /// What bounds the proximity of `compiled` in each searched section: the
 /// section's field, the query's words there, and the BM25 weight of their
-/// phrase (tantivy's, as its phrase scorer has it); with `PROXIMITY_BOOSTS`,
-/// what a brief can gain at most, from its words' frequencies alone (a
-/// phrase occurs no more often than its rarest word, and its score rises
-/// with its frequency).
+/// phrase (tantivy's, as its phrase scorer has it): with each clause's
+/// boost, what a brief can gain at most, from its words' frequencies alone
+/// (see `ProximityClause::by_rarest`; a phrase's score rises with its
+/// frequency).
 pub fn proximity_sections(
     stats: &dyn Bm25StatisticsProvider,
     fields: &Fields,
@@ -520,9 +536,6 @@ pub fn proximity_sections(
     }
     Ok(out)
 }
-
-/// The proximity clauses' boosts together.
-pub const PROXIMITY_BOOSTS: f32 = ADJACENT_BOOST + NEAR_BOOST;
 
 /// The title lift of each bare word (once each), when titles are searched:
 /// its BM25 in the title field, weighted by `TITLE_LIFT`.

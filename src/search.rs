@@ -526,14 +526,14 @@ impl Searcher {
             true => {
                 let weights = || -> tantivy::Result<Proximity> {
                     let mut clauses = Vec::new();
-                    for (boost, phrases) in &compiled.proximity {
+                    for clause in &compiled.proximity {
                         let mut weights = Vec::new();
-                        for phrase in phrases {
+                        for phrase in &clause.phrases {
                             let scoring =
                                 EnableScoring::enabled_from_statistics_provider(&stats, searcher);
                             weights.push(phrase.weight(scoring)?);
                         }
-                        clauses.push((*boost, weights));
+                        clauses.push((clause.boost, clause.by_rarest, weights));
                     }
                     let sections = query::proximity_sections(&stats, fields, compiled)?;
                     Ok(Proximity { clauses, sections })
@@ -847,7 +847,13 @@ impl Searcher {
             return Ok(None);
         }
         let passages = match briefs <= SUGGESTION_PASSAGE_COUNT_BRIEFS {
-            true => self.search(&check).ok().map(|r| r.passages),
+            true => {
+                let exact = SearchRequest {
+                    exact_counts: true,
+                    ..check.clone()
+                };
+                self.search(&exact).ok().map(|r| r.passages)
+            }
             false => None,
         };
         Ok(Some(Suggestion {

@@ -286,3 +286,36 @@ fn explain_gives_both_scores_and_their_terms() {
         stdout(&text)
     );
 }
+
+#[test]
+fn pages_agree_with_each_other_when_proximity_is_asked_lazily() {
+    // The second brief's words stand near each other many times over (a
+    // three-word phrase with slop, which tantivy counts by its last word):
+    // it must lead whatever page is asked, as it does when every brief's
+    // proximity is computed.
+    let dir = TempDir::new().unwrap();
+    write(
+        &dir.path().join("c"),
+        "notes.jsonl",
+        concat!(
+            r#"{"id":"one","title":"Filler one","body":"alpha beta gamma","date":"1987-04-03"}"#,
+            "\n",
+            r#"{"id":"two","title":"Target","body":"gamma beta gamma beta alpha beta gamma beta gamma beta gamma","date":"1987-04-03"}"#,
+            "\n"
+        ),
+    );
+    assert_eq!(
+        code(&briefs(dir.path(), &["index", "c", "--index", "i"])),
+        0
+    );
+    let page = |extra: &[&str]| {
+        let mut args = vec!["--per-brief", "1"];
+        args.extend_from_slice(extra);
+        ids(&hits(&query(dir.path(), "i", "alpha beta gamma", &args)))
+    };
+    let both = page(&["--limit", "2"]);
+    assert_eq!(both, vec!["notes#two", "notes#one"]);
+    assert_eq!(page(&["--limit", "1"]), vec!["notes#two"]);
+    assert_eq!(page(&["--offset", "1", "--limit", "1"]), vec!["notes#one"]);
+    assert_eq!(page(&["--limit", "1", "--sort", "date"]), vec!["notes#two"]);
+}
