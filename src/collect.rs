@@ -12,7 +12,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
-use tantivy::query::{Bm25Weight, Scorer, Weight};
+use tantivy::query::{Bm25StatisticsProvider, Bm25Weight, EnableScoring, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::SeekDangerResult;
 use tantivy::{
@@ -20,7 +20,7 @@ use tantivy::{
 };
 
 use crate::brief::{PassageId, Section};
-use crate::query::Unit;
+use crate::query::{self, CompiledQuery, Unit};
 use crate::schema::{
     Fields, BRIEF_KEY_COLUMN, DATE_COLUMN, PASSAGE_ACTORS_COLUMN, PASSAGE_ACTOR_MASK,
 };
@@ -36,28 +36,59 @@ const MAX_PREFIX_TERMS: usize = 64;
 /// for the others from those, unless exact counts are asked for: reading
 /// every match's positions only to count its passages was most of the
 /// time of a query with thousands of matching briefs.
-pub(crate) const SAMPLE_HEAD: u64 = 256;
-pub(crate) const SAMPLE_STRIDE: u64 = 16;
+const SAMPLE_HEAD: u64 = 256;
+const SAMPLE_STRIDE: u64 = 16;
 
-/// The extra score of briefs whose words stand together, asked of a brief
-/// only when it could enter the best: `bound` is the most it can add.
+/// The extra score of briefs whose words stand together
+/// (`CompiledQuery::proximity`), asked of a brief only when it could enter
+/// the best, with what bounds it.
 pub(crate) struct Proximity {
-    /// Each clause's boost, whether its phrase is bounded by its rarest
-    /// word's frequency (`query::ProximityClause`), and its phrase in each
-    /// section.
-    pub(crate) clauses: Vec<ProximityWeights>,
+    clauses: Vec<ClauseWeights>,
     /// Each section's field, the words, and their phrase's BM25 weight:
     /// what bounds a brief's proximity (`query::proximity_sections`).
-    pub(crate) sections: Vec<(Field, Vec<Term>, Bm25Weight)>,
+    sections: Vec<(Field, Vec<Term>, Bm25Weight)>,
 }
 
 /// A proximity clause's boost, whether its phrase is bounded by its rarest
-/// word, and its phrase's weight in each section.
-pub(crate) type ProximityWeights = (Score, bool, Vec<Box<dyn Weight>>);
+/// word (`ProximityClause::by_rarest`), and its phrase in each section.
+struct ClauseWeights {
+    boost: Score,
+    by_rarest: bool,
+    phrases: Vec<Box<dyn Weight>>,
+}
+
+impl Proximity {
+    /// The weights of `compiled`'s proximity, `None` without one.
+    pub(crate) fn new(
+        compiled: &CompiledQuery,
+        fields: &Fields,
+        stats: &dyn Bm25StatisticsProvider,
+        searcher: &Searcher,
+    ) -> tantivy::Result<Option<Proximity>> {
+        if compiled.proximity.is_empty() {
+            return Ok(None);
+        }
+        let mut clauses = Vec::new();
+        for clause in &compiled.proximity {
+            let mut phrases = Vec::new();
+            for phrase in &clause.phrases {
+                let scoring = EnableScoring::enabled_from_statistics_provider(stats, searcher);
+                phrases.push(phrase.weight(scoring)?);
+            }
+            clauses.push(ClauseWeights {
+                boost: clause.boost,
+                by_rarest: clause.by_rarest(compiled.bare_words.len()),
+                phrases,
+            });
+        }
+        let sections = query::proximity_sections(stats, fields, compiled)?;
+        Ok(Some(Proximity { clauses, sections }))
+    }
+}
 
 /// The words of a proximity phrase in one section of one segment, with
 /// their frequencies only: a brief's phrase there occurs no more often
-/// than its rarest word.
+/// than its rarest word (or its most frequent, see `by_rarest`).
 struct SectionWords {
     postings: Vec<SegmentPostings>,
     norms: FieldNormReader,
@@ -73,9 +104,16 @@ struct PhraseAt {
     next: DocId,
 }
 
-/// The proximity of one segment: each clause's boost and phrases.
+/// A proximity clause in one segment: its phrase's scorer in each section.
+struct ClauseAt {
+    boost: Score,
+    by_rarest: bool,
+    phrases: Vec<PhraseAt>,
+}
+
+/// The proximity of one segment.
 struct SegmentProximity {
-    clauses: Vec<(Score, bool, Vec<PhraseAt>)>,
+    clauses: Vec<ClauseAt>,
     /// The sections where every word occurs in this segment.
     sections: Vec<SectionWords>,
 }
@@ -83,14 +121,18 @@ struct SegmentProximity {
 impl SegmentProximity {
     fn new(proximity: &Proximity, reader: &SegmentReader) -> tantivy::Result<SegmentProximity> {
         let mut clauses = Vec::new();
-        for (boost, by_rarest, weights) in &proximity.clauses {
+        for clause in &proximity.clauses {
             let mut phrases = Vec::new();
-            for weight in weights {
+            for weight in &clause.phrases {
                 let scorer = weight.scorer(reader, 1.0)?;
                 let next = scorer.doc();
                 phrases.push(PhraseAt { scorer, next });
             }
-            clauses.push((*boost, *by_rarest, phrases));
+            clauses.push(ClauseAt {
+                boost: clause.boost,
+                by_rarest: clause.by_rarest,
+                phrases,
+            });
         }
         let mut sections = Vec::new();
         'sections: for (field, terms, weight) in &proximity.sections {
@@ -137,7 +179,7 @@ impl SegmentProximity {
         let bound: Score = self
             .clauses
             .iter()
-            .map(|(boost, rarest, _)| boost * if *rarest { by_rarest } else { by_commonest })
+            .map(|c| c.boost * if c.by_rarest { by_rarest } else { by_commonest })
             .sum();
         // Room for the rounding of sums in another order.
         bound * 1.001
@@ -147,24 +189,21 @@ impl SegmentProximity {
     /// come in increasing order of `doc`.
     fn score(&mut self, doc: DocId) -> Score {
         let mut total = 0.0;
-        for (boost, _, phrases) in &mut self.clauses {
-            let mut best: Option<Score> = None;
-            for phrase in phrases.iter_mut() {
+        for clause in &mut self.clauses {
+            let mut best: Score = 0.0;
+            for phrase in clause.phrases.iter_mut() {
                 if doc < phrase.next {
                     continue;
                 }
                 match phrase.scorer.seek_danger(doc) {
                     SeekDangerResult::Found => {
-                        let score = phrase.scorer.score();
-                        best = Some(best.map_or(score, |b: Score| b.max(score)));
+                        best = best.max(phrase.scorer.score());
                         phrase.next = doc + 1;
                     }
                     SeekDangerResult::SeekLowerBound(next) => phrase.next = next,
                 }
             }
-            if let Some(best) = best {
-                total += best * *boost;
-            }
+            total += best * clause.boost;
         }
         total
     }

@@ -192,32 +192,37 @@ pub fn explain_parts(
     for (word, query) in title_lift(fields, &compiled.sections, &compiled.bare_words) {
         out.push((format!("title-lift:{word}"), vec![Section::Title], query));
     }
-    if compiled.bare_words.len() >= 2 {
-        let words = compiled.bare_words.join(" ");
-        for &section in &compiled.sections {
-            let field = fields.section_field(section);
-            for (slop, boost) in PROXIMITY {
-                let phrase = phrase_query(field, &compiled.bare_words, slop);
-                let what = if slop == 0 {
-                    format!("together:\"{words}\"")
-                } else {
-                    format!("near:\"{words}\"~{slop}")
-                };
-                let query = BoostQuery::new(Box::new(phrase), boost);
-                out.push((what, vec![section], Box::new(query)));
-            }
+    let words = compiled.bare_words.join(" ");
+    for (i, &section) in compiled.sections.iter().enumerate() {
+        for clause in &compiled.proximity {
+            let what = match clause.slop {
+                0 => format!("together:\"{words}\""),
+                slop => format!("near:\"{words}\"~{slop}"),
+            };
+            let query = BoostQuery::new(clause.phrases[i].box_clone(), clause.boost);
+            out.push((what, vec![section], Box::new(query)));
         }
     }
     out
 }
 
-/// One proximity clause: its boost, its phrase in each searched section,
-/// and whether its phrase occurs in a section no more often than the
-/// rarest of its words there (else no more often than the most frequent).
+/// One proximity clause: its slop, its boost, and its phrase of the bare
+/// words in each searched section (in `CompiledQuery::sections` order).
 pub struct ProximityClause {
+    pub slop: u32,
     pub boost: f32,
-    pub by_rarest: bool,
     pub phrases: Vec<Box<dyn Query>>,
+}
+
+impl ProximityClause {
+    /// Whether the phrase of `words` words occurs in a section no more
+    /// often than the rarest of its words there; else no more often than
+    /// the most frequent: tantivy counts a phrase of three words or more
+    /// with slop by its last word's positions, which can outnumber the
+    /// rarest word's.
+    pub fn by_rarest(&self, words: usize) -> bool {
+        self.slop == 0 || words <= 2
+    }
 }
 
 /// A query the user must fix; the message says how.
@@ -475,11 +480,8 @@ pub fn compile_with(
                 })
                 .collect();
             proximity.push(ProximityClause {
+                slop,
                 boost,
-                // tantivy counts a phrase of three words or more with slop
-                // by its last word's positions, which can outnumber the
-                // rarest word's.
-                by_rarest: slop == 0 || bare_words.len() <= 2,
                 phrases,
             });
         }

@@ -19,8 +19,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use tantivy::query::{
-    Bm25StatisticsProvider, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, Query,
-    TermQuery,
+    Bm25StatisticsProvider, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption, TantivyDocument, Value};
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
@@ -357,8 +356,10 @@ pub struct Timeline {
 }
 
 /// The briefs a request matches, with the date filter applied.
-struct Matching {
+struct Matching<'s> {
     collected: crate::collect::Collected,
+    /// The BM25 statistics the search asked for, for the passages' idf.
+    bm25_stats: CachedStats<'s>,
     dates: DateRange,
     /// Matching briefs without a date, left out by the date filter.
     excluded_undated: Option<u64>,
@@ -492,15 +493,15 @@ impl Searcher {
 
     /// Runs the compiled query with the request's filters: the best `want`
     /// briefs, counts, and the dates when asked for.
-    fn matching(
+    fn matching<'s>(
         &self,
-        searcher: &tantivy::Searcher,
+        searcher: &'s tantivy::Searcher,
         request: &SearchRequest,
         compiled: &CompiledQuery,
         want: usize,
         keep_dates: bool,
         count_passages: bool,
-    ) -> Result<Matching> {
+    ) -> Result<Matching<'s>> {
         let fields = &self.store.fields;
         let base: Box<dyn Query> = match self.actor_filter(request)? {
             Some(filter) => Box::new(BooleanQuery::new(vec![
@@ -522,24 +523,10 @@ impl Searcher {
         });
         // Every part of the query asks for the same words' statistics.
         let stats = CachedStats::new(searcher);
-        let proximity = match !compiled.proximity.is_empty() && want > 0 {
-            true => {
-                let weights = || -> tantivy::Result<Proximity> {
-                    let mut clauses = Vec::new();
-                    for clause in &compiled.proximity {
-                        let mut weights = Vec::new();
-                        for phrase in &clause.phrases {
-                            let scoring =
-                                EnableScoring::enabled_from_statistics_provider(&stats, searcher);
-                            weights.push(phrase.weight(scoring)?);
-                        }
-                        clauses.push((clause.boost, clause.by_rarest, weights));
-                    }
-                    let sections = query::proximity_sections(&stats, fields, compiled)?;
-                    Ok(Proximity { clauses, sections })
-                };
-                Some(Arc::new(weights().map_err(|e| self.damaged(&e))?))
-            }
+        let proximity = match want > 0 {
+            true => Proximity::new(compiled, fields, &stats, searcher)
+                .map_err(|e| self.damaged(&e))?
+                .map(Arc::new),
             false => None,
         };
         let collector = BriefCollector {
@@ -560,6 +547,7 @@ impl Searcher {
                 .map_err(|e| self.damaged(&e))?;
             return Ok(Matching {
                 collected,
+                bm25_stats: stats,
                 dates,
                 excluded_undated: None,
             });
@@ -595,6 +583,7 @@ impl Searcher {
             .map_err(|e| self.damaged(&e))?;
         Ok(Matching {
             collected,
+            bm25_stats: stats,
             dates,
             excluded_undated: Some(excluded.briefs),
         })
@@ -630,7 +619,13 @@ impl Searcher {
         let collected = matching.collected;
 
         let stats = self.stats(&searcher)?;
-        let scorer = PassageScorer::new(&searcher, fields, &compiled.units, &stats);
+        let scorer = PassageScorer::new(
+            &searcher,
+            &matching.bm25_stats,
+            fields,
+            &compiled.units,
+            &stats,
+        );
         // The briefs are read from the store best first, and only while one
         // can still place a passage among the first `want`: a passage scores
         // at most its brief's score, and ties go to the earlier brief.
@@ -1407,6 +1402,7 @@ struct Scored {
 impl<'a> PassageScorer<'a> {
     fn new(
         searcher: &tantivy::Searcher,
+        freqs: &dyn Bm25StatisticsProvider,
         fields: &Fields,
         units: &'a [Unit],
         stats: &'a SectionStats,
@@ -1427,7 +1423,7 @@ impl<'a> PassageScorer<'a> {
                             .iter()
                             .map(|&s| {
                                 let term = Term::from_field_text(fields.section_field(s), w);
-                                searcher.doc_freq(&term).unwrap_or(0)
+                                freqs.doc_freq(&term).unwrap_or(0)
                             })
                             .max()
                             .unwrap_or(0);
