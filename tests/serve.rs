@@ -84,6 +84,7 @@ fn search_answers_as_the_cli_does() {
             &["--actor", "Iran", "--actor-in", "passage"],
             "&actor=Iran&actor_in=passage",
         ),
+        ("talks", &["--exact-counts"], "&exact_counts=true"),
     ];
     for (q, args, params) in cases {
         let cli = query(dir.path(), "idx", q, args);
@@ -94,7 +95,9 @@ fn search_answers_as_the_cli_does() {
         assert!(!api_hits.is_empty(), "{q}");
         assert_eq!(comparable(api_hits), comparable(hits(&cli)), "{q} {args:?}");
         let want = summary(&cli);
-        for key in ["passages", "briefs", "facets", "since", "until", "undated"] {
+        for key in [
+            "passages", "briefs", "exact", "facets", "since", "until", "undated",
+        ] {
             assert_eq!(api["summary"][key], want[key], "{q} {args:?}: {key}");
         }
         assert!(api["summary"]["elapsed_ms"].is_number());

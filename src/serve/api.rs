@@ -216,6 +216,7 @@ const SEARCH_PARAMS: &[&str] = &[
     "offset",
     "facets",
     "explain",
+    "exact_counts",
     "since",
     "until",
     "sort",
