@@ -386,12 +386,17 @@ pub fn compile(
     text: &str,
     sections: &[Section],
 ) -> Result<CompiledQuery> {
+    let sections = match sections.is_empty() {
+        true => &Section::ALL[..],
+        false => sections,
+    };
     compile_with(fields, analyzer, text, sections, &|word, _| {
         vec![word.to_string()]
     })
 }
 
-/// Compiles a query over the given sections (all when empty); fuzzy words
+/// Compiles a query over the given sections (none: it matches nothing, as
+/// a section no brief has); fuzzy words
 /// (`missles~1`) become the index's words within that many edits, from
 /// `vocabulary`.
 pub fn compile_with(
@@ -412,14 +417,10 @@ pub fn compile_with(
     let ast = tantivy::query_grammar::parse_query(text).map_err(|_| syntax_error(text))?;
     check_fields(&ast)?;
     let (ast, dates) = take_dates(ast)?;
-    let sections: Vec<Section> = if sections.is_empty() {
-        Section::ALL.to_vec()
-    } else {
-        Section::ALL
-            .into_iter()
-            .filter(|s| sections.contains(s))
-            .collect()
-    };
+    let sections: Vec<Section> = Section::ALL
+        .into_iter()
+        .filter(|s| sections.contains(s))
+        .collect();
 
     let builder = Builder {
         fields,
@@ -1237,7 +1238,7 @@ mod tests {
             &fields,
             &schema::analyzer(),
             "missles~1 Iran~5",
-            &[],
+            &Section::ALL,
             &vocabulary,
         )
         .unwrap();

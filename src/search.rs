@@ -375,6 +375,11 @@ struct SectionStats {
 }
 
 impl SectionStats {
+    /// Whether any brief of the index has the section.
+    fn has(&self, section: Section) -> bool {
+        self.passages[section_index(section)] > 0
+    }
+
     fn average(&self, section: Section) -> f32 {
         let i = section_index(section);
         if self.passages[i] == 0 {
@@ -471,24 +476,23 @@ impl Searcher {
         request: &SearchRequest,
     ) -> Result<CompiledQuery> {
         let fields = &self.store.fields;
+        // Only the sections some brief has: the others match nothing.
+        let stats = self.stats(searcher)?;
         let sections: Vec<Section> = if request.sections.is_empty() {
             Section::ALL.to_vec()
         } else {
             request.sections.clone()
-        };
+        }
+        .into_iter()
+        .filter(|&s| stats.has(s))
+        .collect();
         let vocabulary = |word: &str, distance: u32| {
             similar_terms(searcher, fields, &sections, word, distance)
                 .into_iter()
                 .map(|(term, _)| term)
                 .collect()
         };
-        query::compile_with(
-            fields,
-            analyzer,
-            &request.query,
-            &request.sections,
-            &vocabulary,
-        )
+        query::compile_with(fields, analyzer, &request.query, &sections, &vocabulary)
     }
 
     /// Runs the compiled query with the request's filters: the best `want`
@@ -1003,26 +1007,39 @@ impl Searcher {
             generation,
             ..SectionStats::default()
         };
+        // One shape per brief: their sum, read a block of values at a time.
+        let mut values = vec![0u64; 1024];
+        for segment in searcher.segment_readers() {
+            let shape = segment
+                .fast_fields()
+                .u64(schema::SHAPE_COLUMN)
+                .map_err(|e| self.damaged(&e))?;
+            let total = u64::from(shape.values.num_vals());
+            let mut start = 0;
+            while start < total {
+                let block = &mut values[..(total - start).min(1024) as usize];
+                shape.values.get_range(start, block);
+                for &value in block.iter() {
+                    for (i, count) in schema::shape_counts(value).into_iter().enumerate() {
+                        stats.passages[i] += count;
+                    }
+                }
+                start += block.len() as u64;
+            }
+        }
+        // A section no brief has has no words, and no postings to open
+        // (opening a segment's missing field builds tantivy's empty term
+        // dictionary, a tenth of a query process).
         for (i, &section) in Section::ALL.iter().enumerate() {
+            if stats.passages[i] == 0 {
+                continue;
+            }
             let field = fields.section_field(section);
             for segment in searcher.segment_readers() {
                 let inverted = segment
                     .inverted_index(field)
                     .map_err(|e| self.damaged(&e))?;
                 stats.words[i] += inverted.total_num_tokens();
-            }
-        }
-        for segment in searcher.segment_readers() {
-            let shape = segment
-                .fast_fields()
-                .u64(schema::SHAPE_COLUMN)
-                .map_err(|e| self.damaged(&e))?;
-            for doc in 0..segment.max_doc() {
-                if let Some(value) = shape.first(doc) {
-                    for (i, count) in schema::shape_counts(value).into_iter().enumerate() {
-                        stats.passages[i] += count;
-                    }
-                }
             }
         }
         let stats = Arc::new(stats);

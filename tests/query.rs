@@ -536,3 +536,51 @@ fn passages_of_many_matching_briefs_are_estimated_and_said_so_unless_exact_count
     let few = summary(&query(dir.path(), "i", "tariff \"note 7\"", &[]));
     assert_eq!(few["exact"], true);
 }
+
+/// An archive of title-and-body records has no takeaways, summary, caption
+/// or analysis: a field query on one of those matches nothing, and the
+/// rest of the query is answered as before (those sections are left out of
+/// the search, as no postings exist to open for them).
+#[test]
+fn sections_no_brief_has_match_nothing() {
+    let dir = TempDir::new().unwrap();
+    let lines = [
+        r#"{"id":"a","title":"Missile talks resume","body":"Envoys met on missiles.\n\nThe talks went on."}"#,
+        r#"{"id":"b","title":"Grain harvest","body":"Wheat prices fell.\n\nMissiles were not discussed."}"#,
+    ]
+    .join("\n");
+    write(&dir.path().join("c"), "records.jsonl", &lines);
+    let out = briefs(dir.path(), &["index", "c", "--index", "i"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    let none = query(dir.path(), "i", "takeaways:missiles", &[]);
+    assert_eq!(code(&none), 1, "{}", stdout(&none));
+    assert_eq!(summary(&none)["briefs"], 0);
+    let none = query(dir.path(), "i", "missiles", &["--section", "analysis"]);
+    assert_eq!(code(&none), 1, "{}", stdout(&none));
+
+    let either = hits(&query(
+        dir.path(),
+        "i",
+        "takeaways:missiles OR title:missile",
+        &[],
+    ));
+    assert_eq!(either.len(), 1, "{either:?}");
+    assert_eq!(either[0]["brief_id"], "records#a");
+    // Excluding a word from a section no brief has excludes nothing.
+    let kept = query(
+        dir.path(),
+        "i",
+        "missiles -takeaways:talks",
+        &["--per-brief", "1"],
+    );
+    assert_eq!(summary(&kept)["briefs"], 2, "{}", stdout(&kept));
+    // Searching those sections with others still searches the others.
+    let some = query(
+        dir.path(),
+        "i",
+        "wheat",
+        &["--section", "takeaway", "--section", "body"],
+    );
+    assert_eq!(hits(&some).len(), 1);
+}
