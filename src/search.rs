@@ -21,7 +21,11 @@ use serde::Serialize;
 use tantivy::query::{
     Bm25StatisticsProvider, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
-use tantivy::schema::{Facet, IndexRecordOption, TantivyDocument, Value};
+use tantivy::schema::document::{
+    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
+    ValueDeserializer,
+};
+use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{DocAddress, DocSet, IndexReader, ReloadPolicy, Term};
 
@@ -1231,16 +1235,45 @@ impl Searcher {
 
     /// The stored brief of a document.
     fn brief_at(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<Brief> {
-        let doc: TantivyDocument = searcher
+        let doc: StoredTexts = searcher
             .doc(address)
             .map_err(|e| self.damaged(&e))
             .context("failed to read a brief from the index")?;
         let json = doc
-            .get_first(self.store.fields.brief_json)
-            .and_then(|v| v.as_str())
-            .unwrap_or("{}");
+            .0
+            .iter()
+            .find(|(field, _)| *field == self.store.fields.brief_json)
+            .map_or("{}", |(_, text)| text.as_str());
         serde_json::from_str(json)
             .context("a brief stored in the index is unreadable: run `briefs index --rebuild`")
+    }
+}
+
+/// The stored fields of a brief document (its id and its JSON, both
+/// text), read straight from the store: no tantivy document is built.
+struct StoredTexts(Vec<(tantivy::schema::Field, String)>);
+
+impl DocumentDeserialize for StoredTexts {
+    fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, DeserializeError>
+    where
+        D: DocumentDeserializer<'de>,
+    {
+        let mut texts = Vec::with_capacity(deserializer.size_hint());
+        while let Some((field, StoredText(text))) = deserializer.next_field()? {
+            texts.push((field, text));
+        }
+        Ok(StoredTexts(texts))
+    }
+}
+
+struct StoredText(String);
+
+impl ValueDeserialize for StoredText {
+    fn deserialize<'de, D>(deserializer: D) -> Result<Self, DeserializeError>
+    where
+        D: ValueDeserializer<'de>,
+    {
+        deserializer.deserialize_string().map(StoredText)
     }
 }
 

@@ -27,19 +27,38 @@ struct Token {
     from: usize,
     to: usize,
     position: usize,
-    text: String,
+    /// Where its analysed form lies in `Tokens::words`.
+    word: std::ops::Range<usize>,
 }
 
-fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
+/// A passage's tokens, their analysed forms in one buffer (no string per
+/// token).
+struct Tokens {
+    list: Vec<Token>,
+    words: String,
+}
+
+impl Tokens {
+    fn word(&self, i: usize) -> &str {
+        &self.words[self.list[i].word.clone()]
+    }
+}
+
+fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Tokens {
     let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
+    let mut out = Tokens {
+        list: Vec::new(),
+        words: String::with_capacity(text.len()),
+    };
     while stream.advance() {
         let t = stream.token();
-        out.push(Token {
+        let start = out.words.len();
+        out.words.push_str(&t.text);
+        out.list.push(Token {
             from: t.offset_from,
             to: t.offset_to,
             position: t.position,
-            text: t.text.clone(),
+            word: start..out.words.len(),
         });
     }
     out
@@ -49,23 +68,19 @@ fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
 pub fn matches(analyzer: &mut TextAnalyzer, plan: &HighlightPlan, text: &str) -> Vec<[usize; 2]> {
     let toks = tokens(analyzer, text);
     let mut spans: Vec<[usize; 2]> = Vec::new();
-    for tok in &toks {
-        if plan.terms.contains(&tok.text)
-            || plan
-                .prefixes
-                .iter()
-                .any(|p| tok.text.starts_with(p.as_str()))
-        {
+    for (i, tok) in toks.list.iter().enumerate() {
+        let word = toks.word(i);
+        if plan.terms.contains(word) || plan.prefixes.iter().any(|p| word.starts_with(p.as_str())) {
             spans.push([tok.from, tok.to]);
         }
     }
     for (words, slop) in &plan.phrases {
-        for start in 0..toks.len() {
-            if toks[start].text != words[0] {
+        for start in 0..toks.list.len() {
+            if toks.word(start) != words[0] {
                 continue;
             }
             if let Some(end) = phrase_end(&toks, start, words, *slop) {
-                spans.push([toks[start].from, toks[end].to]);
+                spans.push([toks.list[start].from, toks.list[end].to]);
             }
         }
     }
@@ -82,18 +97,16 @@ pub fn matches(analyzer: &mut TextAnalyzer, plan: &HighlightPlan, text: &str) ->
 
 /// Where a phrase starting at token `start` ends, if its words follow in
 /// order with at most `slop` extra positions in all.
-fn phrase_end(toks: &[Token], start: usize, words: &[String], slop: u32) -> Option<usize> {
+fn phrase_end(toks: &Tokens, start: usize, words: &[String], slop: u32) -> Option<usize> {
+    let list = &toks.list;
     let mut budget = slop as usize;
     let mut last = start;
     for word in &words[1..] {
-        let expected = toks[last].position + 1;
-        let next = toks[last + 1..]
-            .iter()
-            .take_while(|t| t.position <= expected + budget)
-            .position(|t| &t.text == word)?
-            + last
-            + 1;
-        budget -= toks[next].position.saturating_sub(expected).min(budget);
+        let expected = list[last].position + 1;
+        let next = (last + 1..list.len())
+            .take_while(|&i| list[i].position <= expected + budget)
+            .find(|&i| toks.word(i) == word)?;
+        budget -= list[next].position.saturating_sub(expected).min(budget);
         last = next;
     }
     Some(last)
