@@ -9,7 +9,7 @@
 //! lower-case/fold/stem chain (the stemmer alone took about a fifth of the
 //! indexing CPU).
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, Stemmer, TextAnalyzer, Token,
     TokenStream, Tokenizer,
@@ -29,11 +29,101 @@ pub struct WordTokenizer {
     /// Lower-cases, folds (and stems) one raw word: used on a cache miss.
     normalise: TextAnalyzer,
     stem: bool,
-    remembered: FxHashMap<Box<str>, Box<str>>,
+    remembered: Remembered,
     token: Token,
     /// Set on the indexing analyzer only: places each value of a
     /// multi-valued field at its own stride of positions.
     stride: Option<Stride>,
+}
+
+/// Raw words and their final forms, as the tokenizer has seen them. Most
+/// pairs fit in a few bytes and are kept inline in the table, so that a
+/// lookup reads one slot and no string elsewhere in memory (a map of boxed
+/// strings took two cache misses a word); the rare long ones are boxed.
+#[derive(Default)]
+struct Remembered {
+    short: FxHashSet<Known>,
+    long: FxHashMap<Box<str>, Box<str>>,
+}
+
+/// Bytes of a raw word and its final form together that `Known` holds.
+const INLINE: usize = 30;
+
+/// A raw word (`bytes[..raw]`) and its final form (`bytes[raw..len]`).
+#[derive(Clone, Copy)]
+struct Known {
+    bytes: [u8; INLINE],
+    raw: u8,
+    len: u8,
+}
+
+impl Known {
+    fn raw(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.raw)]
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Known {
+    fn borrow(&self) -> &[u8] {
+        self.raw()
+    }
+}
+
+impl std::hash::Hash for Known {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.raw().hash(state)
+    }
+}
+
+impl PartialEq for Known {
+    fn eq(&self, other: &Known) -> bool {
+        self.raw() == other.raw()
+    }
+}
+
+impl Eq for Known {}
+
+impl Remembered {
+    fn get(&self, raw: &str) -> Option<&str> {
+        if raw.len() < INLINE {
+            if let Some(known) = self.short.get(raw.as_bytes()) {
+                let done = &known.bytes[usize::from(known.raw)..usize::from(known.len)];
+                // Copied from a `&str` whole by `insert`.
+                return Some(std::str::from_utf8(done).expect("a remembered word is UTF-8"));
+            }
+        }
+        self.long.get(raw).map(|done| &**done)
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn insert(&mut self, raw: &str, done: &str) {
+        if self.len() >= MAX_REMEMBERED {
+            self.short.clear();
+            self.long.clear();
+        }
+        let len = raw.len() + done.len();
+        if len <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..raw.len()].copy_from_slice(raw.as_bytes());
+            bytes[raw.len()..len].copy_from_slice(done.as_bytes());
+            // Both fit in a u8: `len <= INLINE`.
+            self.short.insert(Known {
+                bytes,
+                raw: raw.len() as u8,
+                len: len as u8,
+            });
+        } else {
+            self.long.insert(raw.into(), done.into());
+        }
+    }
 }
 
 /// Starts a field's first value: the text of the first value of every field
@@ -86,7 +176,7 @@ impl WordTokenizer {
         WordTokenizer {
             normalise,
             stem,
-            remembered: FxHashMap::default(),
+            remembered: Remembered::default(),
             token: Token::default(),
             stride: None,
         }
@@ -240,12 +330,7 @@ impl TokenStream for WordStream<'_> {
                         tokenizer.token.text.push_str(&stream.token().text);
                     }
                     drop(stream);
-                    if tokenizer.remembered.len() >= MAX_REMEMBERED {
-                        tokenizer.remembered.clear();
-                    }
-                    tokenizer
-                        .remembered
-                        .insert(raw.into(), tokenizer.token.text.as_str().into());
+                    tokenizer.remembered.insert(raw, &tokenizer.token.text);
                 }
             }
             tokenizer.token.offset_from = from;
@@ -301,6 +386,8 @@ mod tests {
         "abcdefghijklmnopqrstuvwxyzabcdefghijklm abcdefghijklmnopqrstuvwxyzabcdefghijklmn end",
         "emoji 🙂 between 🙂words and\u{0}control\u{7}chars\r\nnew line",
         "repeated repeated REPEATED Repeated repeated",
+        // Raw and final forms too long to be kept inline, twice each.
+        "Internationalizations internationalizations ßßßßßßßßßßßß ßßßßßßßßßßßß",
     ];
 
     #[test]
