@@ -655,6 +655,12 @@ fn run_locked(config: &IndexConfig) -> Result<IndexReport> {
     crate::checkpoint::reached("merged");
     check_interrupt(&config.index_dir)?;
     if changed {
+        // A cache for queries: a run that cannot write it has still indexed.
+        if let Err(e) = store::write_passage_sums(&store) {
+            report.warnings.push(format!(
+                "could not record the passage counts of the index's segments ({e:#}): queries will count them"
+            ));
+        }
         generation.publish()?;
         report.switched = true;
         crate::checkpoint::reached("published");

@@ -104,6 +104,28 @@ pub fn shape_counts(value: u64) -> [u64; 6] {
     ]
 }
 
+/// The passages of each section (`Section::ALL` order) over every document
+/// of a segment, deleted ones included, from its shapes: a block of values
+/// at a time. A segment never changes, so neither does this.
+pub fn segment_passages(segment: &tantivy::SegmentReader) -> tantivy::Result<[u64; 6]> {
+    let shape = segment.fast_fields().u64(SHAPE_COLUMN)?;
+    let mut sums = [0u64; 6];
+    let mut values = vec![0u64; 1024];
+    let total = u64::from(shape.values.num_vals());
+    let mut start = 0;
+    while start < total {
+        let block = &mut values[..(total - start).min(1024) as usize];
+        shape.values.get_range(start, block);
+        for &value in block.iter() {
+            for (sum, count) in sums.iter_mut().zip(shape_counts(value)) {
+                *sum += count;
+            }
+        }
+        start += block.len() as u64;
+    }
+    Ok(sums)
+}
+
 /// The bits of a `passage_actors` value that hold the actor's path key.
 pub const PASSAGE_ACTOR_MASK: u64 = (1 << 48) - 1;
 

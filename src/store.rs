@@ -18,6 +18,7 @@
 //! was. Readers hold a shared lock on their generation, so that a writer
 //! removes an old generation only once nobody reads it.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -462,6 +463,41 @@ pub fn cannot_write(dir: &Path, err: &std::io::Error) -> anyhow::Error {
         "cannot write the index at {}: {err}; the previous index is intact: free some space, then run `briefs index` again",
         display_dir(dir)
     )
+}
+
+/// In a generation's folder: each segment's passages per section (by
+/// segment id), written after an indexing run's last commit and merges, so
+/// that a query process need not sum the shapes of every brief. A cache
+/// only: a segment it lacks is summed from the index, a file that cannot be
+/// read is ignored, and segments never change, so an entry never goes stale.
+pub const PASSAGE_SUMS: &str = "briefs-passages.json";
+
+/// The record of `PASSAGE_SUMS`, empty when there is none or it is unreadable.
+pub fn read_passage_sums(files: &Path) -> HashMap<String, [u64; 6]> {
+    std::fs::read(files.join(PASSAGE_SUMS))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// Writes the record of the index's segments as they are now (a temporary
+/// file renamed over the old record, so that a reader never sees half).
+pub fn write_passage_sums(store: &Store) -> Result<()> {
+    let reader = store
+        .index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()?;
+    let mut sums = HashMap::new();
+    for segment in reader.searcher().segment_readers() {
+        let id = segment.segment_id().uuid_string();
+        sums.insert(id, schema::segment_passages(segment)?);
+    }
+    let path = store.files.join(PASSAGE_SUMS);
+    let temporary = store.files.join(format!("{PASSAGE_SUMS}.tmp"));
+    std::fs::write(&temporary, serde_json::to_vec(&sums)?)?;
+    std::fs::rename(&temporary, &path)?;
+    Ok(())
 }
 
 /// The payload of the last commit, if there is one.

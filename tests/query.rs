@@ -584,3 +584,72 @@ fn sections_no_brief_has_match_nothing() {
     );
     assert_eq!(hits(&some).len(), 1);
 }
+
+/// Each indexing run records the passages per section of every segment of
+/// the index it leaves, so that a query process does not sum them brief by
+/// brief: the record is what queries read, and only a cache (a query
+/// without it, or with a broken one, answers the same), and an incremental
+/// run records the segments it leaves, not the ones merged away.
+#[test]
+fn passage_counts_are_recorded_per_segment_and_only_a_cache() {
+    let dir = indexed();
+    let idx = dir.path().join("idx");
+    let segments = |idx: &std::path::Path| -> Vec<String> {
+        let meta: Value =
+            serde_json::from_slice(&std::fs::read(generation(idx).join("meta.json")).unwrap())
+                .unwrap();
+        let mut ids: Vec<String> = meta["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["segment_id"].as_str().unwrap().replace('-', ""))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let record_path = |idx: &std::path::Path| generation(idx).join("briefs-passages.json");
+    let recorded = |idx: &std::path::Path| -> serde_json::Map<String, Value> {
+        serde_json::from_slice(&std::fs::read(record_path(idx)).unwrap()).unwrap()
+    };
+    let record = recorded(&idx);
+    let mut ids: Vec<String> = record.keys().cloned().collect();
+    ids.sort();
+    assert_eq!(ids, segments(&idx));
+
+    let ask = || {
+        hits(&query(
+            dir.path(),
+            "idx",
+            "missiles",
+            &["--explain", "--per-brief", "0"],
+        ))
+    };
+    let with = ask();
+    assert!(!with.is_empty());
+    std::fs::remove_file(record_path(&idx)).unwrap();
+    assert_eq!(ask(), with, "without the record");
+    std::fs::write(record_path(&idx), "not json").unwrap();
+    assert_eq!(ask(), with, "with a broken record");
+    // A record that says every segment has a thousand times the body
+    // paragraphs it has: body passages now look long beside their average,
+    // and score lower.
+    let mut inflated = record.clone();
+    for sums in inflated.values_mut() {
+        let body = sums[5].as_u64().unwrap();
+        sums[5] = (body * 1000).into();
+    }
+    std::fs::write(record_path(&idx), serde_json::to_vec(&inflated).unwrap()).unwrap();
+    assert_ne!(ask(), with, "the record is what queries read");
+
+    // An incremental run: a new file, a new segment (merged or not).
+    write(
+        &dir.path().join("corpus"),
+        "extra.md",
+        "# Missile Tests Resume\n\nAnother missile test was reported on Monday.\n",
+    );
+    let out = briefs(dir.path(), &["index", "corpus", "--index", "idx"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut ids: Vec<String> = recorded(&idx).keys().cloned().collect();
+    ids.sort();
+    assert_eq!(ids, segments(&idx));
+}
