@@ -19,7 +19,13 @@ builds briefs, makes a temporary folder and calls
 
     python3 scripts/bench.py --bin BRIEFS --reuters FULL.STR --cache DIR --work TMPDIR [options]
 
-Options: --quick (Reuters only), --full (3 repetitions on x10 too),
+Indexing runs in INDEX_ROUNDS interleaved rounds (every engine once a round;
+the median round is reported), after one cold run of each engine on x1
+(page cache dropped when permitted, COLD_PAUSE_S idle first); in-process
+queries in QUERY_ROUNDS interleaved rounds (medians of the rounds' quantiles);
+whole processes interleaved query by query.
+
+Options: --quick (Reuters only), --full (a cold run on x10 too),
 --out FILE, --sample N (development: first N Reuters records only).
 
 Only the Python 3.11 standard library is used. Peak RSS comes from os.wait4
@@ -55,6 +61,16 @@ SCALE = 10
 WHOLE_PROCESS_QUERIES = 30
 WHOLE_PROCESS_RUNS = 5
 QUERY_RUNS = 5
+# Interleaved rounds: indexing (every engine once a round) and in-process
+# queries (each engine's pass over the queries once a round); the figures
+# are the medians over the rounds.
+INDEX_ROUNDS = 5
+QUERY_ROUNDS = 5
+QUERY_RUNS_PER_ROUND = 2
+# A cold run: the page cache dropped (when this user may) and the machine
+# left idle this long first, so that a VM that hands idle memory back to its
+# host has done so and the run pays for fresh pages.
+COLD_PAUSE_S = 15
 LIMIT = 10
 TANTIVY_MEMORY_BYTES = 256_000_000  # briefs' default --memory 256 (MB)
 
@@ -177,21 +193,33 @@ def time_process_ms(cmd):
     return (time.perf_counter() - started) * 1000, done.returncode
 
 
-def whole_process_latency(make_cmd, queries, runs, accept=(0, 1)):
-    """Runs each query once to warm the page cache, then `runs` times."""
-    samples = []
+def whole_process_latency(engines, queries, runs):
+    """Whole processes, interleaved: for each query, every engine once to
+    warm the page cache, then `runs` rounds of every engine in turn.
+    `engines` maps a name to (make_cmd, accepted exit codes); a query an
+    engine cannot run (make_cmd gives None) is left out for it."""
+    samples = {name: [] for name in engines}
+    counted = {name: 0 for name in engines}
     for query in queries:
-        _, code = time_process_ms(make_cmd(query))
-        if code not in accept:
-            raise SystemExit(f"bench: {make_cmd(query)} exited {code}")
+        commands = {name: (make(query), accept) for name, (make, accept) in engines.items()}
+        commands = {name: c for name, c in commands.items() if c[0] is not None}
+        for name, (cmd, accept) in commands.items():
+            _, code = time_process_ms(cmd)
+            if code not in accept:
+                raise SystemExit(f"bench: {cmd} exited {code}")
+            counted[name] += 1
         for _ in range(runs):
-            elapsed, _ = time_process_ms(make_cmd(query))
-            samples.append(elapsed)
-    result = latency_summary(samples)
-    result["median_ms"] = statistics.median(samples)
-    result["queries"] = len(queries)
-    result["runs"] = runs
-    return result
+            for name, (cmd, _) in commands.items():
+                elapsed, _ = time_process_ms(cmd)
+                samples[name].append(elapsed)
+    out = {}
+    for name, values in samples.items():
+        result = latency_summary(values)
+        result["median_ms"] = statistics.median(values) if values else None
+        result["queries"] = counted[name]
+        result["runs"] = runs
+        out[name] = result
+    return out
 
 
 # ---------------------------------------------------------------- corpora
@@ -298,10 +326,8 @@ def counts_briefs(bin_, index_dir, queries):
     return counts
 
 
-def whole_process_briefs(bin_, index_dir, queries):
-    return whole_process_latency(
-        lambda q: [bin_, "query", q, "--index", index_dir, "--json", "--limit", str(LIMIT)],
-        queries, WHOLE_PROCESS_RUNS)
+def briefs_query_command(bin_, index_dir):
+    return lambda q: [bin_, "query", q, "--index", index_dir, "--json", "--limit", str(LIMIT)]
 
 
 # ---------------------------------------------------------------- SQLite FTS5
@@ -469,19 +495,21 @@ def sql_literal(text):
     return "'" + text.replace("'", "''") + "'"
 
 
-def whole_process_fts5(db_path, translated, queries):
-    """The same query through the sqlite3 shell: open, search, print."""
+def sqlite_shell_command(db_path, translated):
+    """The same query through the sqlite3 shell (open, search, print), or
+    None when there is no shell on the PATH."""
     sqlite_cli = shutil.which("sqlite3")
     if not sqlite_cli:
-        return {"error": "sqlite3 shell not found on PATH"}
-    chosen = [q for q in queries if q in translated]
+        return None
 
     def command(query):
+        if query not in translated:
+            return None
         match = sql_literal(translated[query])
         sql = FTS5_SELECT.format(match) + "; " + FTS5_COUNT.format(match) + ";"
         return [sqlite_cli, "-batch", db_path, sql]
 
-    return whole_process_latency(command, chosen, WHOLE_PROCESS_RUNS, accept=(0,))
+    return command
 
 
 # ---------------------------------------------------------------- tantivy-cli
@@ -543,6 +571,31 @@ def bench_tantivy(tantivy, index_dir, queries, runs, work):
 
 # ---------------------------------------------------------------- one corpus
 
+def make_cold():
+    """Drops the page cache when this user may, then leaves the machine idle
+    for COLD_PAUSE_S; says whether the cache was dropped."""
+    subprocess.run(["sync"], check=False)
+    dropped = False
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        dropped = True
+    except OSError:
+        pass
+    time.sleep(COLD_PAUSE_S)
+    return dropped
+
+
+def round_medians(rounds):
+    """The median over rounds of each latency figure, and the rounds."""
+    out = {}
+    for key in ("p50_ms", "p95_ms", "p99_ms", "mean_ms"):
+        values = [r[key] for r in rounds if r.get(key) is not None]
+        out[key] = statistics.median(values) if values else None
+    out["rounds"] = [{k: r.get(k) for k in ("p50_ms", "p95_ms", "p99_ms")} for r in rounds]
+    return out
+
+
 def median_run(runs):
     """The repetition with the median wall time (its other figures go with it)."""
     ordered = sorted(runs, key=lambda r: r["wall_s"])
@@ -560,9 +613,10 @@ def add_rates(figures, raw_bytes, stories):
     figures["size_over_raw"] = figures["index_bytes"] / raw_bytes
 
 
-def measure_corpus(name, jsonl, repetitions, tools, work, queries):
+def measure_corpus(name, jsonl, repetitions, tools, work, queries, cold=False):
     """Indexes one corpus with every engine (repetitions interleaved so that
-    background load hits them alike), then measures their queries."""
+    background load hits them alike; with `cold`, first one cold run of each
+    engine), then measures their queries, interleaved too."""
     raw_bytes = os.path.getsize(jsonl)
     stories = count_stories(jsonl)
     log(f"== {name}: {stories} stories, {raw_bytes / 1e6:.1f} MB, "
@@ -582,6 +636,23 @@ def measure_corpus(name, jsonl, repetitions, tools, work, queries):
     if tools["tantivy"]:
         write_title_body(jsonl, tantivy_docs)
 
+    colds = {}
+    if cold:
+        log(f"  indexing, cold (page cache dropped, {COLD_PAUSE_S} s idle first): briefs")
+        dropped = make_cold()
+        colds["briefs"] = index_briefs_once(tools["briefs"], linked, briefs_index, work)
+        log(f"  indexing, cold: FTS5")
+        dropped = make_cold() and dropped
+        colds["fts5"] = index_fts5_once(fts5_db, jsonl, work)
+        if tools["tantivy"]:
+            log(f"  indexing, cold: tantivy-cli")
+            dropped = make_cold() and dropped
+            colds["tantivy"] = index_tantivy_once(tools["tantivy"], tantivy_index,
+                                                  tantivy_docs, work)
+        for figures in colds.values():
+            figures["page_cache_dropped"] = dropped
+            figures["idle_s_before"] = COLD_PAUSE_S
+
     runs = {"briefs": [], "fts5": [], "tantivy": []}
     for repetition in range(1, repetitions + 1):
         log(f"  indexing, repetition {repetition}/{repetitions}: briefs")
@@ -598,10 +669,25 @@ def measure_corpus(name, jsonl, repetitions, tools, work, queries):
     result["fts5"] = {"index": median_run(runs["fts5"])}
     add_rates(result["briefs"]["index"], raw_bytes, stories)
     add_rates(result["fts5"]["index"], raw_bytes, stories)
+    for engine, figures in colds.items():
+        result.setdefault(engine, {})["index_cold"] = figures
 
+    translated, unsupported = translate_queries(queries)
+    result["fts5"]["translated"] = translated
+    result["fts5"]["unsupported"] = unsupported
     whole_queries = pick_evenly(queries, WHOLE_PROCESS_QUERIES)
-    log("  queries: briefs bench")
-    result["briefs"]["query"] = bench_briefs(tools["briefs"], briefs_index, QUERY_RUNS)
+    log(f"  queries in-process: briefs bench and FTS5, {QUERY_ROUNDS} interleaved rounds")
+    rounds = {"briefs": [], "fts5": []}
+    for _ in range(QUERY_ROUNDS):
+        rounds["briefs"].append(bench_briefs(tools["briefs"], briefs_index,
+                                             QUERY_RUNS_PER_ROUND))
+        rounds["fts5"].append(bench_fts5(fts5_db, translated, QUERY_RUNS_PER_ROUND))
+    result["briefs"]["query"] = round_medians(rounds["briefs"])
+    result["briefs"]["query"]["queries"] = rounds["briefs"][0].get("queries")
+    result["fts5"]["query"] = round_medians(rounds["fts5"])
+    result["fts5"]["query"]["errors"] = rounds["fts5"][0]["errors"]
+    result["fts5"]["counts"] = rounds["fts5"][0]["counts"]
+    log("  queries in-process: briefs with actors, dates and misspellings")
     result["briefs"]["query_actors"] = bench_briefs(tools["briefs"], briefs_index, QUERY_RUNS,
                                                     ACTOR_QUERIES_FILE)
     result["briefs"]["query_dates"] = bench_briefs(tools["briefs"], briefs_index, QUERY_RUNS,
@@ -610,21 +696,22 @@ def measure_corpus(name, jsonl, repetitions, tools, work, queries):
                                                    TYPO_QUERIES_FILE)
     result["briefs"]["query_typos_plain"] = bench_briefs(tools["briefs"], briefs_index,
                                                          QUERY_RUNS, TYPO_PLAIN_QUERIES_FILE)
-    log("  queries: briefs counts and whole-process `briefs query`")
+    log("  queries: briefs counts")
     result["briefs"]["counts"] = counts_briefs(tools["briefs"], briefs_index, queries)
-    result["briefs"]["whole_process"] = whole_process_briefs(tools["briefs"], briefs_index,
-                                                             whole_queries)
 
-    log("  queries: FTS5 in-process and through the sqlite3 shell")
-    translated, unsupported = translate_queries(queries)
-    result["fts5"]["translated"] = translated
-    result["fts5"]["unsupported"] = unsupported
-    result["fts5"]["query"] = bench_fts5(fts5_db, translated, QUERY_RUNS)
-    result["fts5"]["counts"] = result["fts5"]["query"].pop("counts")
-    result["fts5"]["whole_process"] = whole_process_fts5(fts5_db, translated, whole_queries)
+    log("  queries: whole processes, `briefs query` and the sqlite3 shell interleaved")
+    engines = {"briefs": (briefs_query_command(tools["briefs"], briefs_index), (0, 1))}
+    shell = sqlite_shell_command(fts5_db, translated)
+    if shell:
+        engines["fts5"] = (shell, (0,))
+    else:
+        result["fts5"]["whole_process"] = {"error": "sqlite3 shell not found on PATH"}
+    for engine, figures in whole_process_latency(engines, whole_queries,
+                                                 WHOLE_PROCESS_RUNS).items():
+        result[engine]["whole_process"] = figures
 
     if tools["tantivy"]:
-        result["tantivy"] = {"index": median_run(runs["tantivy"])}
+        result.setdefault("tantivy", {})["index"] = median_run(runs["tantivy"])
         add_rates(result["tantivy"]["index"], raw_bytes, stories)
         log("  queries: tantivy bench")
         result["tantivy"]["query"] = bench_tantivy(tools["tantivy"], tantivy_index, queries,
@@ -701,12 +788,15 @@ def dig(data, *keys):
 
 # (label, path inside an engine's figures, unit, lower is better)
 CORPUS_ROWS = [
-    ("index wall (median)", ("index", "wall_s"), " s", True),
-    ("index CPU user+sys", ("index", "cpu_s"), " s", True),
+    ("index wall, hot (median of rounds)", ("index", "wall_s"), " s", True),
+    ("index CPU user+sys, hot", ("index", "cpu_s"), " s", True),
+    ("index wall, cold", ("index_cold", "wall_s"), " s", True),
+    ("index CPU user+sys, cold", ("index_cold", "cpu_s"), " s", True),
+    ("indexing peak RSS, cold", ("index_cold", "peak_rss_mb"), " MB", True),
     ("index throughput", ("index", "mb_per_s"), " MB/s", False),
     ("stories/s", ("index", "stories_per_s"), "", False),
     ("passages/s (briefs)", ("index", "passages_per_s"), "", False),
-    ("indexing peak RSS", ("index", "peak_rss_mb"), " MB", True),
+    ("indexing peak RSS, hot", ("index", "peak_rss_mb"), " MB", True),
     ("index size", ("index", "index_bytes"), " MB", True),
     ("index size / raw size", ("index", "size_over_raw"), "", True),
     ("query p50 in-process", ("query", "p50_ms"), " ms", True),
@@ -821,10 +911,15 @@ def print_notes(results, engines):
           f"{machine['date']}")
     print(f"versions: {results['versions']['briefs']}; SQLite {machine['sqlite']}; "
           f"Python {machine['python']}; tantivy-cli: {results['versions']['tantivy'] or 'not found on PATH'}")
-    print(f"in-process queries: {len(results['queries'])} queries x {QUERY_RUNS} runs after one "
-          f"warm-up pass (nearest-rank quantiles); whole-process: "
-          f"{min(WHOLE_PROCESS_QUERIES, len(results['queries']))} queries x {WHOLE_PROCESS_RUNS} runs "
-          f"(briefs query --json, sqlite3 shell)")
+    print(f"indexing: {INDEX_ROUNDS} interleaved rounds, the median round's figures (hot); "
+          f"cold: one run each before them, {COLD_PAUSE_S} s idle first, page cache "
+          f"{'dropped' if dig(results, 'corpora', 'x1', 'briefs', 'index_cold', 'page_cache_dropped') else 'NOT dropped (not permitted)'}")
+    print(f"in-process queries: {len(results['queries'])} queries, {QUERY_ROUNDS} interleaved "
+          f"rounds of one warm-up pass and {QUERY_RUNS_PER_ROUND} runs per engine, medians of the "
+          f"rounds' nearest-rank quantiles (actors, dates, misspellings: one run of "
+          f"{QUERY_RUNS} passes); whole-process: "
+          f"{min(WHOLE_PROCESS_QUERIES, len(results['queries']))} queries x {WHOLE_PROCESS_RUNS} runs, "
+          f"briefs query --json and the sqlite3 shell in turn")
     print(f"ratio columns: >1 means briefs is better (other/briefs for times, memory and "
           f"sizes; briefs/other for throughputs)")
     floor = max(dig(c, "briefs", "index", "rss_floor_mb") or 0
@@ -854,7 +949,7 @@ def parse_args():
     parser.add_argument("--cache", required=True, help="where reuters-x10.jsonl is kept")
     parser.add_argument("--work", required=True, help="a temporary folder, removed by the caller")
     parser.add_argument("--quick", action="store_true", help="Reuters only, no x10")
-    parser.add_argument("--full", action="store_true", help="3 indexing repetitions on x10 too")
+    parser.add_argument("--full", action="store_true", help="a cold indexing run on x10 too")
     parser.add_argument("--out", help="write the raw figures as JSON to this file")
     parser.add_argument("--sample", type=int, default=0,
                         help="development: only the first N Reuters records (x10 kept in --work)")
@@ -893,15 +988,18 @@ def main():
                      "tantivy": tool_version([tools["tantivy"], "--version"])
                      if tools["tantivy"] else None},
         "options": {"quick": args.quick, "full": args.full, "sample": args.sample,
-                    "query_runs": QUERY_RUNS, "limit": LIMIT},
+                    "index_rounds": INDEX_ROUNDS, "query_rounds": QUERY_ROUNDS,
+                    "query_runs_per_round": QUERY_RUNS_PER_ROUND,
+                    "cold_pause_s": COLD_PAUSE_S, "limit": LIMIT},
         "queries": queries,
         "corpora": {},
     }
-    results["corpora"]["x1"] = measure_corpus("x1", reuters, 3, tools, args.work, queries)
+    results["corpora"]["x1"] = measure_corpus("x1", reuters, INDEX_ROUNDS, tools, args.work,
+                                              queries, cold=True)
     results["corpora"]["x1"]["label"] = label
     if not args.quick:
-        repetitions = 3 if args.full else 1
-        corpus = measure_corpus(f"x{SCALE}", scaled, repetitions, tools, args.work, queries)
+        corpus = measure_corpus(f"x{SCALE}", scaled, INDEX_ROUNDS, tools, args.work, queries,
+                                cold=args.full)
         corpus["label"] = f"{label} x{SCALE}"
         results["corpora"]["x10"] = corpus
     results["benchmark_wall_s"] = time.perf_counter() - started
