@@ -495,6 +495,9 @@ pub fn write_passage_sums(store: &Store) -> Result<()> {
     }
     let path = store.files.join(PASSAGE_SUMS);
     let temporary = store.files.join(format!("{PASSAGE_SUMS}.tmp"));
+    // A generation starts as hard links to the last one's files: never
+    // write through one (a new file, renamed over the link).
+    let _ = std::fs::remove_file(&temporary);
     std::fs::write(&temporary, serde_json::to_vec(&sums)?)?;
     std::fs::rename(&temporary, &path)?;
     Ok(())
