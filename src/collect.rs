@@ -285,6 +285,18 @@ fn beats(key: i64, score: Score, brief_key: &dyn Fn() -> u64, worst: &TopBrief) 
     }
 }
 
+/// Whether a brief would enter a full heap of the best: it beats the worst
+/// there.
+fn enters(
+    heap: &BinaryHeap<Reverse<Ranked>>,
+    key: i64,
+    score: Score,
+    brief_key: &dyn Fn() -> u64,
+) -> bool {
+    heap.peek()
+        .is_none_or(|Reverse(worst)| beats(key, score, brief_key, &worst.0))
+}
+
 /// The sort key of a brief with this date under `sort`.
 fn sort_key(sort: Sort, date: Option<i64>) -> i64 {
     match (sort, date) {
@@ -764,24 +776,13 @@ impl SegmentCollector for SegmentBriefs {
         if let Some(proximity) = &mut self.proximity {
             // A brief that could not enter the best even with the most
             // proximity can add is not asked for it.
-            let could = match self.heap.peek() {
-                Some(Reverse(worst)) if self.heap.len() >= self.want => {
-                    beats(key, score + proximity.bound(doc), &brief_key, &worst.0)
-                }
-                _ => true,
-            };
-            if !could {
+            let full = self.heap.len() >= self.want;
+            if full && !enters(&self.heap, key, score + proximity.bound(doc), &brief_key) {
                 return;
             }
             score += proximity.score(doc);
         }
-        let enters = match self.heap.peek() {
-            Some(Reverse(worst)) if self.heap.len() >= self.want => {
-                beats(key, score, &brief_key, &worst.0)
-            }
-            _ => true,
-        };
-        if !enters {
+        if self.heap.len() >= self.want && !enters(&self.heap, key, score, &brief_key) {
             return;
         }
         let brief_key = brief_key();

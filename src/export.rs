@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use tantivy::schema::Value;
-use tantivy::{DocAddress, TantivyDocument};
+use tantivy::DocAddress;
 
 use crate::actors::{ActorKind, Gazetteer};
 use crate::brief::Brief;
@@ -231,7 +230,6 @@ impl Reader {
             .reader()
             .map_err(|e| store::damaged(&self.store.dir, &store::one_line(&e)))?;
         let searcher = reader.searcher();
-        let fields = &self.store.fields;
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             let alive = segment.alive_bitset();
             let column = segment
@@ -242,16 +240,9 @@ impl Reader {
                 if alive.is_some_and(|a| !a.is_alive(doc)) {
                     continue;
                 }
-                let stored: TantivyDocument = searcher
-                    .doc(DocAddress::new(ord as u32, doc))
-                    .map_err(|e| store::damaged(&self.store.dir, &store::one_line(&e)))?;
-                let json = stored
-                    .get_first(fields.brief_json)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("{}");
-                let brief: Brief = serde_json::from_str(json).context(
-                    "a brief stored in the index is unreadable: run `briefs index --rebuild`",
-                )?;
+                let brief = self
+                    .store
+                    .brief_at(&searcher, DocAddress::new(ord as u32, doc))?;
                 let passages = brief.passages();
                 let mut named: Vec<Vec<String>> = vec![Vec::new(); passages.len()];
                 let ids: Vec<_> = passages.iter().map(|p| p.id()).collect();

@@ -378,23 +378,6 @@ fn forgive_token(token: &str, notes: &mut Vec<String>) -> String {
     format!("{lead}{text}{trail}")
 }
 
-/// Compiles a query over the given sections (all when empty), without
-/// fuzzy words (`word~1` looks for the word alone).
-pub fn compile(
-    fields: &Fields,
-    analyzer: &TextAnalyzer,
-    text: &str,
-    sections: &[Section],
-) -> Result<CompiledQuery> {
-    let sections = match sections.is_empty() {
-        true => &Section::ALL[..],
-        false => sections,
-    };
-    compile_with(fields, analyzer, text, sections, &|word, _| {
-        vec![word.to_string()]
-    })
-}
-
 /// Compiles a query over the given sections (none: it matches nothing, as
 /// a section no brief has); fuzzy words
 /// (`missles~1`) become the index's words within that many edits, from
@@ -1136,7 +1119,15 @@ mod tests {
 
     fn compiled(text: &str) -> Result<CompiledQuery> {
         let (_, fields) = schema::build();
-        compile(&fields, &schema::analyzer(), text, &[])
+        // Every section, fuzzy words looked up as themselves.
+        let vocabulary = |word: &str, _| vec![word.to_string()];
+        compile_with(
+            &fields,
+            &schema::analyzer(),
+            text,
+            &Section::ALL,
+            &vocabulary,
+        )
     }
 
     fn err(text: &str) -> String {

@@ -16,14 +16,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 use tantivy::query::{
     Bm25StatisticsProvider, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery,
-};
-use tantivy::schema::document::{
-    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
-    ValueDeserializer,
 };
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
@@ -658,7 +654,7 @@ impl Searcher {
                     break;
                 }
             }
-            let brief = self.brief_at(&searcher, top.address)?;
+            let brief = self.store.brief_at(&searcher, top.address)?;
             for (order, chosen) in scorer
                 .choose(&brief, top, request.per_brief)
                 .into_iter()
@@ -898,7 +894,7 @@ impl Searcher {
             let mut analyzer = schema::analyzer();
             let mut best: Option<(usize, String)> = None;
             for &(_, address) in &top {
-                let brief = self.brief_at(searcher, address)?;
+                let brief = self.store.brief_at(searcher, address)?;
                 for passage in brief.passages().iter().filter(|p| p.section == section) {
                     let mut stream = analyzer.token_stream(passage.text);
                     while stream.advance() {
@@ -1137,7 +1133,7 @@ impl Searcher {
             )
             .map_err(|e| self.damaged(&e))?;
         match found.first() {
-            Some((_, address)) => self.brief_at(&searcher, *address).map(Some),
+            Some((_, address)) => self.store.brief_at(&searcher, *address).map(Some),
             None => Ok(None),
         }
     }
@@ -1175,7 +1171,10 @@ impl Searcher {
                 if alive.is_some_and(|a| !a.is_alive(doc)) {
                     continue;
                 }
-                each(self.brief_at(&searcher, DocAddress::new(ord as u32, doc))?)?;
+                each(
+                    self.store
+                        .brief_at(&searcher, DocAddress::new(ord as u32, doc))?,
+                )?;
             }
         }
         Ok(())
@@ -1224,49 +1223,6 @@ impl Searcher {
             }
         }
         Ok(out)
-    }
-
-    /// The stored brief of a document.
-    fn brief_at(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<Brief> {
-        let doc: StoredTexts = searcher
-            .doc(address)
-            .map_err(|e| self.damaged(&e))
-            .context("failed to read a brief from the index")?;
-        let json = doc
-            .0
-            .iter()
-            .find(|(field, _)| *field == self.store.fields.brief_json)
-            .map_or("{}", |(_, text)| text.as_str());
-        serde_json::from_str(json)
-            .context("a brief stored in the index is unreadable: run `briefs index --rebuild`")
-    }
-}
-
-/// The stored fields of a brief document (its id and its JSON, both
-/// text), read straight from the store: no tantivy document is built.
-struct StoredTexts(Vec<(tantivy::schema::Field, String)>);
-
-impl DocumentDeserialize for StoredTexts {
-    fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, DeserializeError>
-    where
-        D: DocumentDeserializer<'de>,
-    {
-        let mut texts = Vec::with_capacity(deserializer.size_hint());
-        while let Some((field, StoredText(text))) = deserializer.next_field()? {
-            texts.push((field, text));
-        }
-        Ok(StoredTexts(texts))
-    }
-}
-
-struct StoredText(String);
-
-impl ValueDeserialize for StoredText {
-    fn deserialize<'de, D>(deserializer: D) -> Result<Self, DeserializeError>
-    where
-        D: ValueDeserializer<'de>,
-    {
-        deserializer.deserialize_string().map(StoredText)
     }
 }
 

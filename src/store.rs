@@ -25,6 +25,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+use tantivy::schema::document::{
+    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
+    ValueDeserializer,
+};
 use tantivy::{Index, TantivyError};
 
 use crate::schema::{self, Fields, SCHEMA_VERSION};
@@ -42,6 +46,55 @@ pub struct Store {
     pub files: PathBuf,
     /// A shared lock on the generation while it is read.
     _lease: Option<File>,
+}
+
+impl Store {
+    /// The brief stored in the document at `address`, read as its stored
+    /// texts (no tantivy document is built).
+    pub fn brief_at(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<crate::brief::Brief> {
+        let doc: StoredTexts = searcher
+            .doc(address)
+            .map_err(|e| damaged(&self.dir, &one_line(&e)))
+            .context("failed to read a brief from the index")?;
+        let json = doc
+            .0
+            .iter()
+            .find(|(field, _)| *field == self.fields.brief_json)
+            .map_or("{}", |(_, text)| text.as_str());
+        serde_json::from_str(json)
+            .context("a brief stored in the index is unreadable: run `briefs index --rebuild`")
+    }
+}
+
+/// The stored fields of a brief document (its id and its JSON, both text).
+struct StoredTexts(Vec<(tantivy::schema::Field, String)>);
+
+impl DocumentDeserialize for StoredTexts {
+    fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, DeserializeError>
+    where
+        D: DocumentDeserializer<'de>,
+    {
+        let mut texts = Vec::with_capacity(deserializer.size_hint());
+        while let Some((field, StoredText(text))) = deserializer.next_field()? {
+            texts.push((field, text));
+        }
+        Ok(StoredTexts(texts))
+    }
+}
+
+struct StoredText(String);
+
+impl ValueDeserialize for StoredText {
+    fn deserialize<'de, D>(deserializer: D) -> Result<Self, DeserializeError>
+    where
+        D: ValueDeserializer<'de>,
+    {
+        deserializer.deserialize_string().map(StoredText)
+    }
 }
 
 /// The file naming the generation readers open.
